@@ -1,0 +1,12 @@
+# Third-party libraries, all from Debian 12 packages (see nix/deps-debian.txt).
+find_package(PkgConfig REQUIRED)
+find_package(Threads REQUIRED)
+find_package(OpenSSL 3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(TSS2 REQUIRED IMPORTED_TARGET tss2-esys tss2-mu tss2-rc tss2-tctildr)
+if(APPLIANCE_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

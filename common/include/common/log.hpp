@@ -1,0 +1,52 @@
+#pragma once
+// Structured logging: one JSON object per line on stderr, using Cloud Logging
+// field names ("severity", "message") plus "component" and free fields.
+// init forwards each line to the serial console, which GCP shows.
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace common::log {
+
+enum class Severity { debug, info, notice, warning, error, critical };
+
+// Wrap anything secret; the logger prints "[redacted]" instead of the value.
+// Keeping the wrapper type distinct makes leaking a secret a type error away.
+struct Secret {
+  std::string_view value;
+};
+
+class Value {
+ public:
+  template <class T>
+  Value(T&& v) : json_(std::forward<T>(v)) {}  // NOLINT(google-explicit-constructor)
+  Value(Secret) : secret_(true) {}              // NOLINT(google-explicit-constructor)
+  const nlohmann::json& json() const { return json_; }
+  bool secret() const { return secret_; }
+
+ private:
+  nlohmann::json json_;
+  bool secret_ = false;
+};
+
+using Fields = std::initializer_list<std::pair<std::string_view, Value>>;
+
+// Names the process in every line ("authd", "init", ...). Call once in main().
+void set_component(std::string component);
+void set_min_severity(Severity severity);
+
+// Renders the line without writing it (used by the writer and by tests).
+std::string format_line(Severity severity, std::string_view message, Fields fields);
+void write(Severity severity, std::string_view message, Fields fields = {});
+
+inline void debug(std::string_view m, Fields f = {}) { write(Severity::debug, m, f); }
+inline void info(std::string_view m, Fields f = {}) { write(Severity::info, m, f); }
+inline void notice(std::string_view m, Fields f = {}) { write(Severity::notice, m, f); }
+inline void warning(std::string_view m, Fields f = {}) { write(Severity::warning, m, f); }
+inline void error(std::string_view m, Fields f = {}) { write(Severity::error, m, f); }
+inline void critical(std::string_view m, Fields f = {}) { write(Severity::critical, m, f); }
+
+}  // namespace common::log
