@@ -1,0 +1,1 @@
+// Implementation pending: see common/include/common/backoff.hpp
