@@ -8,9 +8,13 @@
 // (resolved with getpwnam when the server starts) plus its own uid, so that
 // on a development machine, where everything runs as one user, it works too.
 
+#include <sys/types.h>
+
 #include <array>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace common::contract {
 
@@ -80,5 +84,8 @@ inline constexpr std::string_view jwks_updated = "jwks.updated";
 std::string runtime_dir();
 // runtime_dir() + "/" + relative socket path.
 std::string socket_path(std::string_view relative);
+// The uids a socket admits (ServerOptions::allowed_uids): those of the users
+// in `callers` that exist on this machine (getpwnam), plus getuid().
+std::vector<uid_t> allowed_uids(std::span<const std::string_view> callers);
 
 }  // namespace common::contract
