@@ -1,0 +1,135 @@
+// image-measure: writes measurements.json for a built UKI and the artefacts
+// around it: the SHA-256 of every artefact, the Authenticode hashes that the
+// firmware logs into PCR 4, and the predicted PCR 9 and PCR 11 with their
+// events. Everything is read back from the UKI itself, so the prediction
+// covers exactly the bytes that boot.
+//
+//   image-measure --uki=FILE [--artefact=NAME=FILE]... [--info=KEY=VALUE]...
+//                 --output=FILE
+//
+// Exit codes: 0 done, 100 usage or bad input.
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "authenticode.hpp"
+#include "pcr_predict.hpp"
+#include "pe_file.hpp"
+#include "tool_cli.hpp"
+
+namespace {
+
+using image_tools::Result;
+using nlohmann::json;
+
+int fail(const std::string& message) { return image_tools::fail("image-measure", message); }
+
+// Streams the file: disk.raw is a sparse GiB that need not sit in memory.
+Result<json> describe_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::unexpected("unable to read " + path);
+  image_tools::Sha256 hash;
+  std::vector<std::uint8_t> buffer(1 << 20);
+  std::uint64_t size = 0;
+  while (in) {
+    in.read(reinterpret_cast<char*>(buffer.data()), static_cast<std::streamsize>(buffer.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    hash.update(std::span(buffer).first(got));
+    size += got;
+  }
+  if (in.bad()) return std::unexpected("unable to read " + path + ": I/O error");
+  return json{{"sha256", image_tools::to_hex(hash.finish())}, {"size", size}};
+}
+
+json events_json(const image_tools::PcrPrediction& prediction) {
+  json events = json::array();
+  for (const auto& event : prediction.events) {
+    events.push_back(
+        {{"description", event.description}, {"sha256", image_tools::to_hex(event.digest)}});
+  }
+  return events;
+}
+
+Result<json> measure_uki(const std::string& path) {
+  auto image = image_tools::read_file(path);
+  if (!image) return std::unexpected(image.error());
+  auto pe = image_tools::parse_pe(*image);
+  if (!pe) return std::unexpected("unable to parse " + path + ": " + pe.error());
+
+  std::vector<image_tools::UkiSection> sections;
+  json section_json = json::object();
+  for (const char* name : {".linux", ".osrel", ".cmdline", ".initrd"}) {
+    const auto* header = pe->find(name);
+    if (header == nullptr) return std::unexpected(path + " has no " + name + " section");
+    auto contents = image_tools::section_contents(*image, *header);
+    if (!contents) return std::unexpected(contents.error());
+    sections.push_back({name, *contents});
+    section_json[name] = {{"sha256", image_tools::to_hex(image_tools::Sha256::of(*contents))},
+                          {"size", contents->size()}};
+  }
+  const auto& cmdline_bytes = sections[2].contents;
+  std::string cmdline(cmdline_bytes.begin(), cmdline_bytes.end());
+  for (char c : cmdline) {
+    if (c < 0x20 || c > 0x7e) {
+      return std::unexpected(".cmdline must be printable ASCII without a trailing newline");
+    }
+  }
+
+  auto uki_hash = image_tools::authenticode_sha256(*image);
+  if (!uki_hash) return std::unexpected("unable to hash " + path + ": " + uki_hash.error());
+  auto kernel_hash = image_tools::authenticode_sha256(sections[0].contents);
+  if (!kernel_hash) return std::unexpected("unable to hash .linux: " + kernel_hash.error());
+
+  auto pcr11 = image_tools::predict_pcr11(sections);
+  auto pcr9 = image_tools::predict_pcr9(cmdline, sections[3].contents);
+  return json{
+      {"cmdline", cmdline},
+      {"uki",
+       {{"authenticode_sha256", image_tools::to_hex(*uki_hash)}, {"sections", section_json}}},
+      {"kernel", {{"authenticode_sha256", image_tools::to_hex(*kernel_hash)}}},
+      {"pcrs",
+       {{"sha256",
+         {{"9", image_tools::to_hex(pcr9.value)}, {"11", image_tools::to_hex(pcr11.value)}}}}},
+      {"pcr_events", {{"9", events_json(pcr9)}, {"11", events_json(pcr11)}}},
+  };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto flags = image_tools::parse_flags(argc, argv);
+  if (!flags.malformed.empty() || !flags.single.contains("uki") ||
+      !flags.single.contains("output")) {
+    return fail(
+        "usage: image-measure --uki=FILE [--artefact=NAME=FILE]... "
+        "[--info=KEY=VALUE]... --output=FILE");
+  }
+  auto document = measure_uki(flags.single["uki"]);
+  if (!document) return fail(document.error());
+  (*document)["format"] = 1;
+  json artefacts = json::object();
+  json info = json::object();
+  for (const auto& [name, value] : flags.all) {
+    if (name != "artefact" && name != "info") continue;
+    auto eq = value.find('=');
+    if (eq == std::string::npos || eq == 0) return fail("--" + name + " needs KEY=VALUE");
+    if (name == "info") {
+      info[value.substr(0, eq)] = value.substr(eq + 1);
+      continue;
+    }
+    auto described = describe_file(value.substr(eq + 1));
+    if (!described) return fail(described.error());
+    artefacts[value.substr(0, eq)] = *described;
+  }
+  (*document)["artefacts"] = artefacts;
+  (*document)["build"] = info;
+
+  std::ofstream out(flags.single["output"], std::ios::trunc);
+  out << document->dump(2) << "\n";
+  out.close();
+  if (!out) return fail("unable to write " + flags.single["output"]);
+  return 0;
+}
