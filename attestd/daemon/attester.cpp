@@ -1,0 +1,277 @@
+#include "daemon/attester.hpp"
+
+#include <tss2/tss2_mu.h>
+
+#include <cstring>
+
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+#include "daemon/tpm_keys.hpp"
+
+namespace attestd {
+namespace {
+
+using common::Error;
+using common::fail;
+
+// A TPM that just failed is not asked again sooner than this, so that a
+// burst of requests during an outage costs nothing but quick 503s.
+constexpr auto kReconnectInterval = std::chrono::milliseconds(250);
+constexpr int kQuoteAttempts = 3;
+
+TPML_PCR_SELECTION sha256_selection(const std::vector<unsigned>& pcrs) {
+  TPML_PCR_SELECTION selection{};
+  selection.count = 1;
+  auto& s = selection.pcrSelections[0];
+  s.hash = TPM2_ALG_SHA256;
+  s.sizeofSelect = 3;
+  for (unsigned pcr : pcrs) s.pcrSelect[pcr / 8] |= static_cast<BYTE>(1U << (pcr % 8));
+  return selection;
+}
+
+std::string to_string(const void* data, std::size_t size) {
+  return std::string(static_cast<const char*>(data), size);
+}
+
+common::Result<std::string> tpm_property_string(ESYS_CONTEXT* esys, TPM2_PT property) {
+  TPMI_YES_NO more = 0;
+  TPMS_CAPABILITY_DATA* raw = nullptr;
+  TSS2_RC rc = Esys_GetCapability(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+                                  TPM2_CAP_TPM_PROPERTIES, property, 1, &more, &raw);
+  EsysPtr<TPMS_CAPABILITY_DATA> data(raw);
+  if (rc != TSS2_RC_SUCCESS) return std::unexpected(tpm_error(rc, "read TPM properties"));
+  if (data->data.tpmProperties.count < 1) return std::string();
+  UINT32 value = data->data.tpmProperties.tpmProperty[0].value;
+  std::string out;
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    char c = static_cast<char>((value >> shift) & 0xff);
+    if (c >= 0x20 && c < 0x7f) out.push_back(c);
+  }
+  return out;
+}
+
+common::Result<std::string> read_pcr_sha256(ESYS_CONTEXT* esys, unsigned pcr) {
+  TPML_PCR_SELECTION selection = sha256_selection({pcr});
+  UINT32 counter = 0;
+  TPML_PCR_SELECTION* out_selection = nullptr;
+  TPML_DIGEST* values = nullptr;
+  TSS2_RC rc = Esys_PCR_Read(esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &selection, &counter,
+                             &out_selection, &values);
+  EsysPtr<TPML_PCR_SELECTION> selection_owner(out_selection);
+  EsysPtr<TPML_DIGEST> values_owner(values);
+  if (rc != TSS2_RC_SUCCESS) return std::unexpected(tpm_error(rc, "read PCR"));
+  if (values->count != 1) return fail(Error::Kind::internal, "unable to read PCR: no value");
+  return to_string(values->digests[0].buffer, values->digests[0].size);
+}
+
+}  // namespace
+
+struct Attester::Connection {
+  std::unique_ptr<TpmContext> tpm;
+  TpmIdentity identity;
+  TPM2B_PUBLIC ak_template{};
+  std::optional<TPMS_CONTEXT> ak_saved;  // the AK, saved and flushed between quotes
+  std::string manufacturer;
+};
+
+Attester::Attester(std::string tcti) : tcti_(std::move(tcti)) {}
+Attester::~Attester() = default;
+
+void Attester::set_on_connect(std::function<common::Status()> hook) {
+  std::lock_guard guard(mutex_);
+  on_connect_ = std::move(hook);
+}
+
+common::Status Attester::ensure_connected() {
+  if (connection_) return {};
+  if (connecting_) return fail(Error::Kind::environment, "unable to use the TPM: reconnecting");
+  auto now = std::chrono::steady_clock::now();
+  if (last_error_ && now - last_attempt_ < kReconnectInterval) return std::unexpected(*last_error_);
+  last_attempt_ = now;
+  auto status = connect();
+  if (!status) {
+    if (!last_error_ || last_error_->message != status.error().message) {
+      common::log::warning("TPM unavailable", {{"reason", status.error().message}});
+    }
+    last_error_ = status.error();
+    return status;
+  }
+  if (last_error_) common::log::notice("TPM available again", {{"tcti", tcti_}});
+  last_error_.reset();
+  return {};
+}
+
+common::Status Attester::connect() {
+  auto context = TpmContext::open(tcti_);
+  if (!context) return std::unexpected(context.error());
+  auto conn = std::make_unique<Connection>();
+  conn->tpm = std::move(*context);
+  ESYS_CONTEXT* esys = conn->tpm->esys();
+
+  auto ak_template = attestation_key_template(esys);
+  if (!ak_template) return std::unexpected(ak_template.error());
+  conn->ak_template = ak_template->public_area;
+  conn->identity.ak_source = ak_template->source;
+  auto ak = create_endorsement_primary(esys, conn->ak_template);
+  if (!ak) return std::unexpected(common::wrap(ak.error(), "unable to create the AK"));
+  TransientHandle ak_handle(esys, ak->handle);
+  auto ak_pem = public_area_pem(ak->public_area.publicArea);
+  if (!ak_pem) return std::unexpected(ak_pem.error());
+  conn->identity.ak_public_pem = *ak_pem;
+  TPMS_CONTEXT* saved = nullptr;
+  if (Esys_ContextSave(esys, ak->handle, &saved) == TSS2_RC_SUCCESS) {
+    conn->ak_saved = *saved;
+    Esys_Free(saved);
+  }
+
+  auto ek = create_endorsement_primary(esys, ek_ecc_template());
+  if (ek) {
+    TransientHandle ek_handle(esys, ek->handle);
+    if (auto pem = public_area_pem(ek->public_area.publicArea)) conn->identity.ek_public_pem = *pem;
+  } else {
+    common::log::warning("no EK public key", {{"reason", ek.error().message}});
+  }
+  auto ek_cert = ek_certificate_pem(esys);
+  if (ek_cert) {
+    conn->identity.ek_certificate_pem = *ek_cert;
+  } else {
+    common::log::warning("no EK certificate", {{"reason", ek_cert.error().message}});
+  }
+  conn->manufacturer = tpm_property_string(esys, TPM2_PT_MANUFACTURER).value_or("");
+  common::log::info("TPM connected", {{"tcti", tcti_},
+                                      {"ak_source", conn->identity.ak_source},
+                                      {"manufacturer", conn->manufacturer}});
+
+  connection_ = std::move(conn);
+  if (on_connect_) {
+    connecting_ = true;
+    auto hook = on_connect_();
+    connecting_ = false;
+    if (!hook) {
+      connection_.reset();
+      return hook;
+    }
+  }
+  return {};
+}
+
+template <class F>
+auto Attester::with_tpm(F&& f) -> decltype(f(std::declval<Connection&>())) {
+  std::lock_guard guard(mutex_);
+  if (auto s = ensure_connected(); !s) return std::unexpected(s.error());
+  auto result = f(*connection_);
+  if (!result && result.error().kind == Error::Kind::environment && !connecting_) {
+    common::log::warning("TPM connection lost", {{"reason", result.error().message}});
+    connection_.reset();
+    last_error_ = result.error();
+    last_attempt_ = std::chrono::steady_clock::now();
+  }
+  return result;
+}
+
+common::Result<std::string> Attester::read_pcr(unsigned pcr) {
+  return with_tpm([&](Connection& c) { return read_pcr_sha256(c.tpm->esys(), pcr); });
+}
+
+common::Status Attester::extend_pcr(unsigned pcr, std::string_view sha256_digest) {
+  return with_tpm([&](Connection& c) -> common::Status {
+    if (pcr > 23 || sha256_digest.size() != 32) {
+      return fail(Error::Kind::internal, "unable to extend PCR: bad index or digest");
+    }
+    TPML_DIGEST_VALUES digests{};
+    digests.count = 1;
+    digests.digests[0].hashAlg = TPM2_ALG_SHA256;
+    std::memcpy(digests.digests[0].digest.sha256, sha256_digest.data(), 32);
+    TSS2_RC rc = Esys_PCR_Extend(c.tpm->esys(), ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+                                 ESYS_TR_NONE, &digests);
+    if (rc != TSS2_RC_SUCCESS) return std::unexpected(tpm_error(rc, "extend PCR"));
+    return {};
+  });
+}
+
+common::Result<TpmQuote> Attester::quote(std::string_view qualifying_data,
+                                         const std::vector<unsigned>& pcrs) {
+  return with_tpm([&](Connection& c) -> common::Result<TpmQuote> {
+    ESYS_CONTEXT* esys = c.tpm->esys();
+    if (qualifying_data.size() > sizeof(TPM2B_DATA::buffer)) {
+      return fail(Error::Kind::internal, "unable to quote: qualifying data too long");
+    }
+    // The AK: reload the saved context, or derive it again (same template,
+    // same key) when the TPM no longer accepts the context.
+    ESYS_TR ak = ESYS_TR_NONE;
+    if (!c.ak_saved || Esys_ContextLoad(esys, &*c.ak_saved, &ak) != TSS2_RC_SUCCESS) {
+      auto created = create_endorsement_primary(esys, c.ak_template);
+      if (!created) return std::unexpected(created.error());
+      ak = created->handle;
+    }
+    TransientHandle ak_handle(esys, ak);
+
+    for (int attempt = 0; attempt < kQuoteAttempts; ++attempt) {
+      TpmQuote out;
+      for (unsigned pcr : pcrs) {
+        // PCR_Read answers at most eight values a call; one at a time is simplest.
+        auto value = read_pcr_sha256(esys, pcr);
+        if (!value) return std::unexpected(value.error());
+        out.pcrs[pcr] = *value;
+      }
+      TPM2B_DATA qualifying{};
+      qualifying.size = static_cast<UINT16>(qualifying_data.size());
+      std::memcpy(qualifying.buffer, qualifying_data.data(), qualifying_data.size());
+      TPMT_SIG_SCHEME scheme{};
+      scheme.scheme = TPM2_ALG_NULL;  // the AK's own scheme
+      TPML_PCR_SELECTION selection = sha256_selection(pcrs);
+      TPM2B_ATTEST* attest = nullptr;
+      TPMT_SIGNATURE* signature = nullptr;
+      TSS2_RC rc = Esys_Quote(esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qualifying,
+                              &scheme, &selection, &attest, &signature);
+      EsysPtr<TPM2B_ATTEST> attest_owner(attest);
+      EsysPtr<TPMT_SIGNATURE> signature_owner(signature);
+      if (rc != TSS2_RC_SUCCESS) return std::unexpected(tpm_error(rc, "quote"));
+      out.attest = to_string(attest->attestationData, attest->size);
+      uint8_t buffer[sizeof(TPMT_SIGNATURE) + 16];
+      size_t offset = 0;
+      if (Tss2_MU_TPMT_SIGNATURE_Marshal(signature, buffer, sizeof buffer, &offset) !=
+          TSS2_RC_SUCCESS) {
+        return fail(Error::Kind::internal, "unable to marshal the quote's signature");
+      }
+      out.signature = to_string(buffer, offset);
+
+      // A PCR extended between the reads and the quote (another TPM user)
+      // makes the reported values disagree with the signed digest: retry.
+      TPMS_ATTEST parsed{};
+      size_t parsed_offset = 0;
+      if (Tss2_MU_TPMS_ATTEST_Unmarshal(attest->attestationData, attest->size, &parsed_offset,
+                                        &parsed) != TSS2_RC_SUCCESS) {
+        return fail(Error::Kind::internal, "unable to parse the TPM's own quote");
+      }
+      std::string concatenated;
+      for (unsigned pcr : pcrs) concatenated += out.pcrs[pcr];
+      const auto& digest = parsed.attested.quote.pcrDigest;
+      if (common::crypto::sha256(concatenated) == to_string(digest.buffer, digest.size)) return out;
+    }
+    return fail(Error::Kind::environment, "unable to quote: PCRs kept changing during the quote");
+  });
+}
+
+common::Result<TpmIdentity> Attester::identity() {
+  return with_tpm([&](Connection& c) -> common::Result<TpmIdentity> { return c.identity; });
+}
+
+common::json Attester::status() {
+  std::lock_guard guard(mutex_);
+  auto probe = with_tpm([&](Connection& c) -> common::Result<std::string> {
+    return tpm_property_string(c.tpm->esys(), TPM2_PT_MANUFACTURER);
+  });
+  common::json out = {{"tcti", tcti_}};
+  if (!probe) {
+    out["state"] = "unavailable";
+    out["error"] = probe.error().message;
+    return out;
+  }
+  out["state"] = "ready";
+  out["manufacturer"] = *probe;
+  out["ak_source"] = connection_ ? connection_->identity.ak_source : "";
+  return out;
+}
+
+}  // namespace attestd

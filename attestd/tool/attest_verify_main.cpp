@@ -1,0 +1,147 @@
+// attest-verify: the operator's check of a live appliance. Asks attestd for
+// a quote over a fresh nonce and verifies it (verify/verifier.hpp).
+//
+//   attest-verify --url https://HOST:PORT --measurements measurements.json
+//                 [--ak-pub ak.pem] [--cacert ca.pem] [--no-pki-check] [--json]
+//
+// Exit codes: 0 PASS, 1 FAIL (the evidence is wrong), 2 could not check
+// (usage, network, the server answered with an error).
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "common/crypto.hpp"
+#include "common/http_client.hpp"
+#include "common/json.hpp"
+#include "common/x509.hpp"
+#include "verify/verifier.hpp"
+
+namespace {
+
+constexpr int kPass = 0;
+constexpr int kFail = 1;
+constexpr int kCouldNotCheck = 2;
+constexpr std::size_t kNonceBytes = 32;
+
+const std::set<std::string> kValueFlags = {"url", "measurements", "ak-pub", "cacert", "timeout"};
+const std::set<std::string> kBoolFlags = {"json", "no-pki-check", "help"};
+
+void usage() {
+  std::fputs(
+      "usage: attest-verify --url https://HOST:PORT --measurements measurements.json\n"
+      "                     [--ak-pub ak.pem] [--cacert ca.pem] [--no-pki-check] [--json]\n"
+      "  --ak-pub        pin the attestation key (from gcloud compute instances\n"
+      "                  get-shielded-identity, or from an earlier run)\n"
+      "  --cacert        trust only this CA bundle for the TLS connection\n"
+      "  --no-pki-check  accept any TLS certificate; the connection's key must\n"
+      "                  still be the one bound into the quote\n"
+      "  --json          print the report as JSON\n"
+      "exit: 0 PASS, 1 FAIL, 2 could not check\n",
+      stderr);
+}
+
+std::optional<std::map<std::string, std::string>> parse_args(int argc, char** argv) {
+  std::map<std::string, std::string> out;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (!arg.starts_with("--")) return std::nullopt;
+    arg = arg.substr(2);
+    std::string value;
+    auto eq = arg.find('=');
+    if (eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+      if (!kValueFlags.contains(arg)) return std::nullopt;
+    } else if (kValueFlags.contains(arg)) {
+      if (i + 1 >= argc) return std::nullopt;
+      value = argv[++i];
+    } else if (kBoolFlags.contains(arg)) {
+      value = "true";
+    } else {
+      return std::nullopt;
+    }
+    out[arg] = value;
+  }
+  return out;
+}
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+int could_not_check(const std::string& message) {
+  std::fprintf(stderr, "attest-verify: unable to check: %s\n", message.c_str());
+  return kCouldNotCheck;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto args = parse_args(argc, argv);
+  if (!args || args->contains("help") || !args->contains("url") ||
+      !args->contains("measurements")) {
+    usage();
+    return kCouldNotCheck;
+  }
+  attest::Expectations expected;
+  auto measurements_text = read_file(args->at("measurements"));
+  if (!measurements_text) return could_not_check("cannot read " + args->at("measurements"));
+  auto measurements_json = common::parse_json(*measurements_text);
+  if (!measurements_json)
+    return could_not_check("measurements: " + measurements_json.error().message);
+  auto measurements = attest::parse_measurements(*measurements_json);
+  if (!measurements) return could_not_check(measurements.error().message);
+  expected.pcrs = *measurements;
+  if (args->contains("ak-pub")) {
+    auto pem = read_file(args->at("ak-pub"));
+    if (!pem) return could_not_check("cannot read " + args->at("ak-pub"));
+    expected.pinned_ak_pem = *pem;
+  }
+
+  common::HttpRequest request;
+  std::string url = args->at("url");
+  while (url.ends_with("/")) url.pop_back();
+  auto nonce = common::crypto::random_bytes(kNonceBytes);
+  if (!nonce) return could_not_check(nonce.error().message);
+  expected.nonce = *nonce;
+  request.url = url + "/v1/attestation?nonce=" + common::crypto::hex(*nonce);
+  request.capture_peer_certificate = true;
+  request.timeout = std::chrono::seconds(30);
+  if (args->contains("cacert")) {
+    auto ca = read_file(args->at("cacert"));
+    if (!ca) return could_not_check("cannot read " + args->at("cacert"));
+    request.ca_pem = *ca;
+    request.only_ca_pem = true;
+  }
+  // Safe to skip PKI checks: the verifier still demands that the key of
+  // this very connection is the one the TPM quote binds (check tls_binding).
+  if (args->contains("no-pki-check")) request.verify_tls = false;
+
+  auto response = common::http_request(request);
+  if (!response) return could_not_check(response.error().message);
+  if (response->status != 200) {
+    return could_not_check("server answered " + std::to_string(response->status) + ": " +
+                           response->body.substr(0, 300));
+  }
+  if (auto leaf = common::x509::describe_leaf_pem(response->peer_certificate_pem)) {
+    expected.tls_spki_sha256_hex = common::crypto::hex(leaf->spki_sha256);
+  }
+  auto evidence = common::parse_json(response->body);
+  attest::VerificationReport report =
+      attest::verify_attestation(evidence ? *evidence : common::json(), expected);
+  if (args->contains("json")) {
+    std::printf("%s\n", common::dump_json(attest::report_json(report), 2).c_str());
+  } else {
+    std::fputs(attest::report_text(report).c_str(), stdout);
+  }
+  return report.passed() ? kPass : kFail;
+}
