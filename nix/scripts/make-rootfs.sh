@@ -91,7 +91,14 @@ while read -r module; do
   line=$(awk -v want="$key" -F: '{
       n = split($1, parts, "/"); base = parts[n]; sub(/\.ko(\.[a-z]+)?$/, "", base);
       gsub("-", "_", base); if (base == want) { print; exit } }' "$dep_file")
-  [[ -n "$line" ]] || die "module $module is not in $dep_file"
+  if [[ -z "$line" ]]; then
+    # Built into this kernel (as some of these are in nixpkgs' kernel).
+    if grep -q -E "/${key//_/[-_]}\.ko\$" "$modules_dir/modules.builtin" 2>/dev/null; then
+      note "module $module is built into the kernel; not listed"
+      continue
+    fi
+    die "module $module is neither in $dep_file nor built in"
+  fi
   relative=${line%%:*}
   for dependency in ${line#*:}; do
     [[ -n "${placed[$dependency]:-}" ]] ||
