@@ -1,0 +1,27 @@
+#pragma once
+// acmed's command line (every flag is --name=value):
+//   --config-source=attestd|metadata   where the measured configuration comes
+//                                      from (default attestd)
+//   --http-host=ADDR --http-port=N     port-80 listener when init hands over no
+//                                      "http" socket (default 0.0.0.0:80)
+//   --retry-initial-ms=N --retry-max-ms=N      failure back-off (10 s .. 1 h)
+//   --poll-initial-ms=N --order-timeout-seconds=N   order polling (250 ms, 300 s)
+//   --ari-recheck-min-seconds=N        floor on renewalInfo Retry-After (60)
+
+#include <map>
+#include <string>
+
+#include "acmed/renewer.hpp"
+#include "common/error.hpp"
+
+namespace acmed {
+
+struct DaemonOptions {
+  RenewerOptions renewer;
+  std::string http_host = "0.0.0.0";
+  int http_port = 80;
+};
+
+common::Result<DaemonOptions> parse_options(const std::map<std::string, std::string>& flags);
+
+}  // namespace acmed

@@ -1,0 +1,48 @@
+#pragma once
+// One certificate order, as an explicit state machine over the order's
+// status (RFC 8555 §7.1.6): pending -> (authorizations via HTTP-01) -> ready
+// -> finalize with a CSR on a fresh P-256 key -> processing -> valid ->
+// download, with Retry-After-paced polling; invalid ends it with the
+// server's problem. The certificate key is born here and never leaves RAM.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "acmed/account.hpp"
+#include "acmed/acme_transport.hpp"
+#include "acmed/challenge_book.hpp"
+#include "acmed/stop_signal.hpp"
+#include "common/error.hpp"
+
+namespace acmed {
+
+struct OrderRequest {
+  std::vector<std::string> names;
+  std::string profile;           // RFC draft "profiles"; empty: CA default
+  std::string replaces;          // ARI certID of the certificate being replaced
+  std::string preferred_issuer;  // Common Name; empty: the default chain
+};
+
+struct PollPolicy {
+  std::chrono::milliseconds first{250};              // without Retry-After, polls start here
+  std::chrono::milliseconds longest{10000};          // ... and grow to this
+  std::chrono::milliseconds max_retry_after{60000};  // cap on a server's Retry-After
+  std::chrono::seconds order_deadline{300};          // give the order up after this
+};
+
+struct IssuedCertificate {
+  std::string chain_pem;  // leaf first
+  std::string key_pem;    // PKCS#8; secret
+};
+
+enum class OrderStatus { pending, ready, processing, valid, invalid, unknown };
+OrderStatus parse_order_status(std::string_view status);
+
+common::Result<IssuedCertificate> issue_certificate(AcmeTransport& transport,
+                                                    const Directory& directory,
+                                                    const Account& account, ChallengeBook& book,
+                                                    const OrderRequest& request,
+                                                    const PollPolicy& poll, StopSignal& stop);
+
+}  // namespace acmed

@@ -1,0 +1,227 @@
+#include "acmed/renewer.hpp"
+
+#include <algorithm>
+
+#include "common/crypto.hpp"
+#include "common/log.hpp"
+#include "common/notify.hpp"
+#include "common/x509.hpp"
+
+namespace acmed {
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+// StopSignal waits on the steady clock; decisions are in wall-clock time
+// (certificates and ARI windows are). Convert at the last moment.
+std::chrono::steady_clock::time_point to_steady(Clock::time_point wake) {
+  auto delay = wake - Clock::now();
+  if (delay < Clock::duration::zero()) delay = Clock::duration::zero();
+  return std::chrono::steady_clock::now() +
+         duration_cast<std::chrono::steady_clock::duration>(delay);
+}
+
+std::string join_url(const std::string& base, const std::string& path) {
+  if (!base.empty() && base.back() == '/') return base + path;
+  return base + "/" + path;
+}
+
+}  // namespace
+
+Renewer::Renewer(RenewerOptions options, const common::MetadataClient& metadata,
+                 ChallengeBook& book, Http01Responder& responder, CertificateHandoff& handoff,
+                 StopSignal& stop)
+    : options_(std::move(options)),
+      metadata_(metadata),
+      book_(book),
+      responder_(responder),
+      handoff_(handoff),
+      stop_(stop),
+      backoff_(options_.retry_initial, options_.retry_max),
+      random_(std::random_device{}()) {}
+
+void Renewer::run() {
+  if (!load_configuration()) return;
+  serve_bootstrap();
+  transport_.emplace(TransportOptions{config_.ca_pem});
+  while (!stop_.requested()) {
+    const auto wake = cycle();
+    if (!stop_.wait_until(to_steady(wake))) return;
+  }
+}
+
+bool Renewer::load_configuration() {
+  common::Backoff backoff(options_.retry_initial, options_.retry_max);
+  for (;;) {
+    auto config = load_config(options_.config_source, metadata_);
+    if (config) {
+      config_ = std::move(*config);
+      break;
+    }
+    const auto delay = backoff.next();
+    common::log::error("unable to load the configuration; retrying",
+                       {{"error", config.error().message},
+                        {"retry_in_ms", static_cast<long long>(delay.count())}});
+    if (!stop_.wait_for(delay)) return false;
+  }
+  responder_.set_domain(config_.domains.front());
+  common::log::info("configuration loaded", {{"domains", config_.domains},
+                                             {"directory", config_.directory_url},
+                                             {"profile", config_.profile},
+                                             {"preferred_issuer", config_.preferred_issuer},
+                                             {"eab", config_.eab.has_value()},
+                                             {"extra_ca", !config_.ca_pem.empty()}});
+  return true;
+}
+
+// Until the CA answers, authd and attestd still need something to serve:
+// a self-signed certificate for the configured names, flagged as such.
+void Renewer::serve_bootstrap() {
+  auto key = common::crypto::generate_p256();
+  if (!key) {
+    common::log::critical("unable to create the bootstrap key", {{"error", key.error().message}});
+    return;
+  }
+  auto chain =
+      common::x509::self_signed_pem(key->get(), config_.domains, options_.bootstrap_validity);
+  auto key_pem = common::crypto::private_key_pem(key->get());
+  if (!chain || !key_pem) {
+    common::log::critical("unable to create the bootstrap certificate",
+                          {{"error", !chain ? chain.error().message : key_pem.error().message}});
+    return;
+  }
+  if (auto published = handoff_.publish({*chain, *key_pem, true}); !published) {
+    common::log::critical("unable to publish the bootstrap certificate",
+                          {{"error", published.error().message}});
+    return;
+  }
+  common::log::notice("serving a self-signed bootstrap certificate until the CA issues one");
+}
+
+Clock::time_point Renewer::cycle() {
+  auto directory = transport_->fetch_directory(config_.directory_url);
+  if (!directory) return after_failure(directory.error());
+  if (current_) {
+    const Decision decision = decide(*directory);
+    if (!decision.renew_now) {
+      common::log::info("next renewal check", {{"at", format_rfc3339(decision.wake)}});
+      return decision.wake;
+    }
+  }
+  return issue(*directory);
+}
+
+void Renewer::refresh_renewal_info(const Directory& directory) {
+  const auto now = Clock::now();
+  if (ari_ && now < ari_->recheck_at) return;
+  auto response = transport_->get(join_url(directory.renewal_info, current_->cert_id));
+  common::Result<RenewalWindow> window = std::unexpected(common::Error{});
+  if (response) {
+    window = parse_renewal_info(response->body);
+  } else {
+    window = std::unexpected(response.error());
+  }
+  if (!window) {
+    common::log::warning("unable to get renewal information; using the lifetime policy meanwhile",
+                         {{"error", window.error().message}});
+    const auto retry = now + options_.ari_recheck_min;
+    if (ari_)
+      ari_->recheck_at = retry;
+    else
+      ari_ = AriState{{}, lifetime_renewal_time(current_->not_before, current_->not_after), retry};
+    return;
+  }
+  // Keep the chosen time while the window stands (RFC 9773 §4.2); a moved
+  // window gets a fresh random choice.
+  const bool moved =
+      !ari_ || ari_->window.start != window->start || ari_->window.end != window->end;
+  const auto chosen = moved ? pick_time_in_window(*window, random_) : ari_->chosen;
+  auto recheck = now + options_.ari_recheck_default;
+  if (auto until = response->retry_after()) recheck = *until;
+  recheck = std::clamp(recheck, now + options_.ari_recheck_min, now + options_.ari_recheck_max);
+  ari_ = AriState{*window, chosen, recheck};
+  common::log::info("renewal information", {{"window_start", format_rfc3339(window->start)},
+                                            {"window_end", format_rfc3339(window->end)},
+                                            {"chosen", format_rfc3339(chosen)},
+                                            {"recheck", format_rfc3339(recheck)},
+                                            {"explanation", window->explanation_url}});
+}
+
+Renewer::Decision Renewer::decide(const Directory& directory) {
+  const auto now = Clock::now();
+  if (!directory.renewal_info.empty() && !current_->cert_id.empty()) {
+    refresh_renewal_info(directory);
+    if (now >= ari_->chosen) return {true, now};
+    return {false, std::min(ari_->chosen, ari_->recheck_at)};
+  }
+  const auto due = lifetime_renewal_time(current_->not_before, current_->not_after);
+  if (now >= due) return {true, now};
+  return {false, due};
+}
+
+Clock::time_point Renewer::issue(const Directory& directory) {
+  if (!account_) {
+    auto key = common::crypto::generate_p256();
+    if (!key) return after_failure(key.error());
+    auto account = register_account(*transport_, directory, std::move(*key),
+                                    AccountOptions{config_.contacts, config_.eab});
+    if (!account) return after_failure(account.error());
+    account_.emplace(std::move(*account));
+  }
+  OrderRequest request{config_.domains, config_.profile, {}, config_.preferred_issuer};
+  if (current_ && !directory.renewal_info.empty() && send_replaces_) {
+    request.replaces = current_->cert_id;
+  }
+  auto issued =
+      issue_certificate(*transport_, directory, *account_, book_, request, options_.poll, stop_);
+  if (!issued) {
+    const auto& problem = transport_->last_problem();
+    if (problem && (problem->is("accountDoesNotExist") || problem->is("unauthorized"))) {
+      account_.reset();  // register again next time
+    }
+    if (!request.replaces.empty() && problem && problem->status >= 400 && problem->status < 500 &&
+        !problem->is("rateLimited") && !problem->is("badNonce")) {
+      // e.g. alreadyReplaced: the order is still worth having without the hint.
+      send_replaces_ = false;
+    }
+    return after_failure(issued.error());
+  }
+  auto leaf = common::x509::describe_leaf_pem(issued->chain_pem);
+  if (!leaf) return after_failure(leaf.error());
+  auto cert_id = ari_certificate_id(issued->chain_pem);
+  if (auto published = handoff_.publish({issued->chain_pem, issued->key_pem, false}); !published) {
+    return after_failure(published.error());
+  }
+  current_ = Current{issued->chain_pem, leaf->not_before, leaf->not_after, cert_id.value_or("")};
+  ari_.reset();
+  send_replaces_ = true;
+  backoff_.reset();
+  common::log::notice("certificate issued", {{"names", leaf->dns_names},
+                                             {"serial", leaf->serial_hex},
+                                             {"issuer", leaf->issuer},
+                                             {"not_before", format_rfc3339(leaf->not_before)},
+                                             {"not_after", format_rfc3339(leaf->not_after)},
+                                             {"ari_cert_id", current_->cert_id}});
+  (void)common::notify::status("certificate issued");
+  return Clock::now();  // decide the renewal time on the next cycle
+}
+
+Clock::time_point Renewer::after_failure(const common::Error& error) {
+  const auto now = Clock::now();
+  auto wake = now + backoff_.next();
+  const auto server_wants = transport_ ? transport_->take_retry_after() : std::nullopt;
+  if (server_wants && *server_wants > wake) wake = *server_wants;
+  common::log::error(
+      "certificate attempt failed; will retry",
+      {{"error", error.message},
+       {"kind", common::kind_name(error.kind)},
+       {"attempt", backoff_.attempts()},
+       {"retry_at", format_rfc3339(wake)},
+       {"retry_in_ms", static_cast<long long>(duration_cast<milliseconds>(wake - now).count())},
+       {"server_retry_after", server_wants.has_value()}});
+  return wake;
+}
+
+}  // namespace acmed

@@ -1,0 +1,86 @@
+#pragma once
+// acmed's worker: loads the configuration, serves a self-signed bootstrap
+// certificate, then loops for the life of the process: fetch the directory,
+// decide whether the current certificate is due (ARI or lifetime), order a
+// new one when it is, hand it off, and sleep until the next decision. Every
+// failure is logged and retried later: after the server's Retry-After when it
+// gave one (rate limits, 503), else with exponential back-off and jitter.
+
+#include <chrono>
+#include <optional>
+#include <random>
+#include <string>
+
+#include "acmed/account.hpp"
+#include "acmed/acme_transport.hpp"
+#include "acmed/certificate_handoff.hpp"
+#include "acmed/challenge_book.hpp"
+#include "acmed/config.hpp"
+#include "acmed/http01_responder.hpp"
+#include "acmed/order.hpp"
+#include "acmed/renewal_info.hpp"
+#include "acmed/stop_signal.hpp"
+#include "common/backoff.hpp"
+#include "common/metadata.hpp"
+
+namespace acmed {
+
+struct RenewerOptions {
+  ConfigSource config_source = ConfigSource::attestd;
+  std::chrono::milliseconds retry_initial{10000};      // first back-off after a failure
+  std::chrono::milliseconds retry_max{3600000};        // back-off ceiling (1 h)
+  std::chrono::seconds ari_recheck_default{6 * 3600};  // without Retry-After (RFC 9773 §4.3)
+  std::chrono::seconds ari_recheck_min{60};            // floor on a server's Retry-After
+  std::chrono::seconds ari_recheck_max{24 * 3600};
+  std::chrono::seconds bootstrap_validity{7 * 24 * 3600};
+  PollPolicy poll;
+};
+
+class Renewer {
+ public:
+  Renewer(RenewerOptions options, const common::MetadataClient& metadata, ChallengeBook& book,
+          Http01Responder& responder, CertificateHandoff& handoff, StopSignal& stop);
+  void run();
+
+ private:
+  struct Current {
+    std::string chain_pem;
+    Clock::time_point not_before;
+    Clock::time_point not_after;
+    std::string cert_id;  // ARI certID; empty when it cannot be computed
+  };
+  struct AriState {
+    RenewalWindow window;
+    Clock::time_point chosen;
+    Clock::time_point recheck_at;
+  };
+  struct Decision {
+    bool renew_now = false;
+    Clock::time_point wake;
+  };
+
+  bool load_configuration();
+  void serve_bootstrap();
+  Clock::time_point cycle();
+  Decision decide(const Directory& directory);
+  void refresh_renewal_info(const Directory& directory);
+  Clock::time_point issue(const Directory& directory);
+  Clock::time_point after_failure(const common::Error& error);
+
+  RenewerOptions options_;
+  const common::MetadataClient& metadata_;
+  ChallengeBook& book_;
+  Http01Responder& responder_;
+  CertificateHandoff& handoff_;
+  StopSignal& stop_;
+  Config config_;
+  std::optional<AcmeTransport> transport_;
+  std::optional<Account> account_;
+  std::optional<Current> current_;
+  std::optional<AriState> ari_;
+  bool send_replaces_ = true;
+  common::Backoff backoff_;
+  std::mt19937_64 random_;
+};
+
+}  // namespace acmed
