@@ -120,9 +120,10 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 // One accepted, admitted peer: reads frames, queues replies and events.
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(std::weak_ptr<Server::Impl> server, stream_protocol::socket socket, Peer peer,
-             const ServerOptions& options)
+  Connection(std::weak_ptr<Server::Impl> server, const std::string& path,
+             stream_protocol::socket socket, Peer peer, const ServerOptions& options)
       : server_(std::move(server)),
+        path_(path),
         socket_(std::move(socket)),
         timer_(socket_.get_executor()),
         peer_(peer),
@@ -143,8 +144,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send(std::string frame) {
     if (closed_ || closing_) return;
     if (queued_bytes_ + frame.size() > max_queued_bytes_) {
-      log::warning("dropping IPC peer that does not read",
-                   {{"uid", peer_.uid}, {"pid", peer_.pid}, {"queued_bytes", queued_bytes_}});
+      log::warning("dropping IPC peer that does not read", {{"path", path_},
+                                                            {"uid", peer_.uid},
+                                                            {"pid", peer_.pid},
+                                                            {"queued_bytes", queued_bytes_}});
       close();
       return;
     }
@@ -203,7 +206,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       auto message = decoder_.next();
       if (!message) {
         log::warning("closing IPC connection after a bad frame",
-                     {{"uid", peer_.uid}, {"pid", peer_.pid}, {"error", message.error().message}});
+                     {{"path", path_},
+                      {"uid", peer_.uid},
+                      {"pid", peer_.pid},
+                      {"error", message.error().message}});
         refuse(error_code::bad_frame, message.error().message);
         return;
       }
@@ -240,7 +246,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     log::warning("closing IPC connection: frame not completed in time",
-                 {{"uid", peer_.uid}, {"pid", peer_.pid}, {"timeout_ms", read_timeout_.count()}});
+                 {{"path", path_},
+                  {"uid", peer_.uid},
+                  {"pid", peer_.pid},
+                  {"timeout_ms", read_timeout_.count()}});
     refuse(error_code::bad_frame, "frame not completed within the read timeout");
   }
 
@@ -265,6 +274,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   std::weak_ptr<Server::Impl> server_;
+  std::string path_;  // for log lines only
   stream_protocol::socket socket_;
   boost::asio::steady_timer timer_;
   Peer peer_;
@@ -324,7 +334,7 @@ void Server::Impl::admit(stream_protocol::socket socket) {
     return;
   }
   auto connection =
-      std::make_shared<Connection>(weak_from_this(), std::move(socket), *peer, options);
+      std::make_shared<Connection>(weak_from_this(), path, std::move(socket), *peer, options);
   connections.insert(connection);
   connection->start();
 }

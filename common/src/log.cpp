@@ -1,5 +1,6 @@
 #include "common/log.hpp"
 
+#include <errno.h>  // program_invocation_short_name (GNU)
 #include <unistd.h>
 
 #include <array>
@@ -38,8 +39,9 @@ Severity severity_from_env() {
 std::atomic<int> g_min_severity{static_cast<int>(severity_from_env())};
 
 std::mutex g_component_mutex;
+// Until main() names it, a process is called by its program name.
 std::string& component_storage() {
-  static std::string component;
+  static std::string component = program_invocation_short_name;
   return component;
 }
 
