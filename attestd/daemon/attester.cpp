@@ -66,15 +66,16 @@ common::Result<std::string> read_pcr_sha256(ESYS_CONTEXT* esys, unsigned pcr) {
 
 }  // namespace
 
-struct Attester::Connection {
-  std::unique_ptr<TpmContext> tpm;
+struct Attester::Setup {
   TpmIdentity identity;
   TPM2B_PUBLIC ak_template{};
   std::optional<TPMS_CONTEXT> ak_saved;  // the AK, saved and flushed between quotes
   std::string manufacturer;
 };
 
-Attester::Attester(std::string tcti) : tcti_(std::move(tcti)) {}
+Attester::Attester(std::string tcti)
+    : tcti_(std::move(tcti)),
+      persistent_(!tcti_.starts_with("swtpm") && !tcti_.starts_with("mssim")) {}
 Attester::~Attester() = default;
 
 void Attester::set_on_connect(std::function<common::Status()> hook) {
@@ -82,14 +83,14 @@ void Attester::set_on_connect(std::function<common::Status()> hook) {
   on_connect_ = std::move(hook);
 }
 
-common::Status Attester::ensure_connected() {
-  if (connection_) return {};
-  if (connecting_) return fail(Error::Kind::environment, "unable to use the TPM: reconnecting");
+common::Status Attester::ensure_open() {
+  if (tpm_) return {};
   auto now = std::chrono::steady_clock::now();
   if (last_error_ && now - last_attempt_ < kReconnectInterval) return std::unexpected(*last_error_);
   last_attempt_ = now;
-  auto status = connect();
+  auto status = open();
   if (!status) {
+    tpm_.reset();
     if (!last_error_ || last_error_->message != status.error().message) {
       common::log::warning("TPM unavailable", {{"reason", status.error().message}});
     }
@@ -101,80 +102,99 @@ common::Status Attester::ensure_connected() {
   return {};
 }
 
-common::Status Attester::connect() {
+common::Status Attester::open() {
   auto context = TpmContext::open(tcti_);
   if (!context) return std::unexpected(context.error());
-  auto conn = std::make_unique<Connection>();
-  conn->tpm = std::move(*context);
-  ESYS_CONTEXT* esys = conn->tpm->esys();
+  tpm_ = std::move(*context);
+  if (!setup_) {
+    if (auto s = set_up(tpm_->esys()); !s) return s;
+  }
+  if (on_connect_) {
+    in_hook_ = true;
+    auto hook = on_connect_();
+    in_hook_ = false;
+    if (!hook) return hook;
+  }
+  return {};
+}
 
+common::Status Attester::set_up(ESYS_CONTEXT* esys) {
+  auto setup = std::make_unique<Setup>();
   auto ak_template = attestation_key_template(esys);
   if (!ak_template) return std::unexpected(ak_template.error());
-  conn->ak_template = ak_template->public_area;
-  conn->identity.ak_source = ak_template->source;
-  auto ak = create_endorsement_primary(esys, conn->ak_template);
+  setup->ak_template = ak_template->public_area;
+  setup->identity.ak_source = ak_template->source;
+  auto ak = create_endorsement_primary(esys, setup->ak_template);
   if (!ak) return std::unexpected(common::wrap(ak.error(), "unable to create the AK"));
   TransientHandle ak_handle(esys, ak->handle);
   auto ak_pem = public_area_pem(ak->public_area.publicArea);
   if (!ak_pem) return std::unexpected(ak_pem.error());
-  conn->identity.ak_public_pem = *ak_pem;
+  setup->identity.ak_public_pem = *ak_pem;
   TPMS_CONTEXT* saved = nullptr;
   if (Esys_ContextSave(esys, ak->handle, &saved) == TSS2_RC_SUCCESS) {
-    conn->ak_saved = *saved;
+    setup->ak_saved = *saved;
     Esys_Free(saved);
   }
 
   auto ek = create_endorsement_primary(esys, ek_ecc_template());
   if (ek) {
     TransientHandle ek_handle(esys, ek->handle);
-    if (auto pem = public_area_pem(ek->public_area.publicArea)) conn->identity.ek_public_pem = *pem;
+    if (auto pem = public_area_pem(ek->public_area.publicArea)) setup->identity.ek_public_pem = *pem;
+  } else if (ek.error().kind == Error::Kind::environment) {
+    return std::unexpected(ek.error());
   } else {
     common::log::warning("no EK public key", {{"reason", ek.error().message}});
   }
   auto ek_cert = ek_certificate_pem(esys);
   if (ek_cert) {
-    conn->identity.ek_certificate_pem = *ek_cert;
+    setup->identity.ek_certificate_pem = *ek_cert;
+  } else if (ek_cert.error().kind == Error::Kind::environment) {
+    return std::unexpected(ek_cert.error());
   } else {
     common::log::warning("no EK certificate", {{"reason", ek_cert.error().message}});
   }
-  conn->manufacturer = tpm_property_string(esys, TPM2_PT_MANUFACTURER).value_or("");
-  common::log::info("TPM connected", {{"tcti", tcti_},
-                                      {"ak_source", conn->identity.ak_source},
-                                      {"manufacturer", conn->manufacturer}});
-
-  connection_ = std::move(conn);
-  if (on_connect_) {
-    connecting_ = true;
-    auto hook = on_connect_();
-    connecting_ = false;
-    if (!hook) {
-      connection_.reset();
-      return hook;
-    }
-  }
+  setup->manufacturer = tpm_property_string(esys, TPM2_PT_MANUFACTURER).value_or("");
+  common::log::info("TPM ready", {{"tcti", tcti_},
+                                  {"ak_source", setup->identity.ak_source},
+                                  {"manufacturer", setup->manufacturer}});
+  setup_ = std::move(setup);
   return {};
 }
 
+void Attester::drop(const common::Error& error) {
+  common::log::warning("TPM connection lost", {{"reason", error.message}});
+  tpm_.reset();
+  setup_.reset();  // the TPM that comes back may be another one: derive again
+  last_error_ = error;
+  last_attempt_ = std::chrono::steady_clock::now();
+}
+
 template <class F>
-auto Attester::with_tpm(F&& f) -> decltype(f(std::declval<Connection&>())) {
+auto Attester::with_tpm(F&& f)
+    -> decltype(f(std::declval<ESYS_CONTEXT*>(), std::declval<Setup&>())) {
   std::lock_guard guard(mutex_);
-  if (auto s = ensure_connected(); !s) return std::unexpected(s.error());
-  auto result = f(*connection_);
-  if (!result && result.error().kind == Error::Kind::environment && !connecting_) {
-    common::log::warning("TPM connection lost", {{"reason", result.error().message}});
-    connection_.reset();
-    last_error_ = result.error();
-    last_attempt_ = std::chrono::steady_clock::now();
+  if (auto s = ensure_open(); !s) return std::unexpected(s.error());
+  if (!setup_) {  // only while the on-connect hook runs before set-up: impossible
+    return fail(Error::Kind::internal, "unable to use the TPM: not set up");
+  }
+  ++depth_;
+  auto result = f(tpm_->esys(), *setup_);
+  --depth_;
+  if (in_hook_) return result;  // open() owns the connection until the hook returns
+  if (!result && result.error().kind == Error::Kind::environment && tpm_) {
+    drop(result.error());
+  } else if (depth_ == 0 && !persistent_) {
+    tpm_.reset();  // let other clients of a single-client simulator in
   }
   return result;
 }
 
 common::Result<std::string> Attester::read_pcr(unsigned pcr) {
-  return with_tpm([&](Connection& c) { return read_pcr_sha256(c.tpm->esys(), pcr); });
+  return with_tpm([&](ESYS_CONTEXT* esys, Setup&) { return read_pcr_sha256(esys, pcr); });
 }
 
 common::Status Attester::extend_pcr(unsigned pcr, std::string_view sha256_digest) {
-  return with_tpm([&](Connection& c) -> common::Status {
+  return with_tpm([&](ESYS_CONTEXT* esys, Setup&) -> common::Status {
     if (pcr > 23 || sha256_digest.size() != 32) {
       return fail(Error::Kind::internal, "unable to extend PCR: bad index or digest");
     }
@@ -182,7 +202,7 @@ common::Status Attester::extend_pcr(unsigned pcr, std::string_view sha256_digest
     digests.count = 1;
     digests.digests[0].hashAlg = TPM2_ALG_SHA256;
     std::memcpy(digests.digests[0].digest.sha256, sha256_digest.data(), 32);
-    TSS2_RC rc = Esys_PCR_Extend(c.tpm->esys(), ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
+    TSS2_RC rc = Esys_PCR_Extend(esys, ESYS_TR_PCR0 + pcr, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                  ESYS_TR_NONE, &digests);
     if (rc != TSS2_RC_SUCCESS) return std::unexpected(tpm_error(rc, "extend PCR"));
     return {};
@@ -191,18 +211,28 @@ common::Status Attester::extend_pcr(unsigned pcr, std::string_view sha256_digest
 
 common::Result<TpmQuote> Attester::quote(std::string_view qualifying_data,
                                          const std::vector<unsigned>& pcrs) {
-  return with_tpm([&](Connection& c) -> common::Result<TpmQuote> {
-    ESYS_CONTEXT* esys = c.tpm->esys();
+  return with_tpm([&](ESYS_CONTEXT* esys, Setup& setup) -> common::Result<TpmQuote> {
     if (qualifying_data.size() > sizeof(TPM2B_DATA::buffer)) {
       return fail(Error::Kind::internal, "unable to quote: qualifying data too long");
     }
-    // The AK: reload the saved context, or derive it again (same template,
-    // same key) when the TPM no longer accepts the context.
+    // The AK: reload the saved context, or derive it again from the template
+    // when the TPM no longer accepts the context (it was reset).
     ESYS_TR ak = ESYS_TR_NONE;
-    if (!c.ak_saved || Esys_ContextLoad(esys, &*c.ak_saved, &ak) != TSS2_RC_SUCCESS) {
-      auto created = create_endorsement_primary(esys, c.ak_template);
+    if (!setup.ak_saved || Esys_ContextLoad(esys, &*setup.ak_saved, &ak) != TSS2_RC_SUCCESS) {
+      auto created = create_endorsement_primary(esys, setup.ak_template);
       if (!created) return std::unexpected(created.error());
       ak = created->handle;
+      auto pem = public_area_pem(created->public_area.publicArea);
+      if (!pem) {
+        Esys_FlushContext(esys, ak);
+        return std::unexpected(pem.error());
+      }
+      setup.identity.ak_public_pem = *pem;
+      TPMS_CONTEXT* saved = nullptr;
+      if (Esys_ContextSave(esys, ak, &saved) == TSS2_RC_SUCCESS) {
+        setup.ak_saved = *saved;
+        Esys_Free(saved);
+      }
     }
     TransientHandle ak_handle(esys, ak);
 
@@ -254,13 +284,16 @@ common::Result<TpmQuote> Attester::quote(std::string_view qualifying_data,
 }
 
 common::Result<TpmIdentity> Attester::identity() {
-  return with_tpm([&](Connection& c) -> common::Result<TpmIdentity> { return c.identity; });
+  return with_tpm(
+      [&](ESYS_CONTEXT*, Setup& setup) -> common::Result<TpmIdentity> { return setup.identity; });
 }
 
 common::json Attester::status() {
   std::lock_guard guard(mutex_);
-  auto probe = with_tpm([&](Connection& c) -> common::Result<std::string> {
-    return tpm_property_string(c.tpm->esys(), TPM2_PT_MANUFACTURER);
+  std::string ak_source;
+  auto probe = with_tpm([&](ESYS_CONTEXT* esys, Setup& setup) -> common::Result<std::string> {
+    ak_source = setup.identity.ak_source;
+    return tpm_property_string(esys, TPM2_PT_MANUFACTURER);
   });
   common::json out = {{"tcti", tcti_}};
   if (!probe) {
@@ -270,7 +303,7 @@ common::json Attester::status() {
   }
   out["state"] = "ready";
   out["manufacturer"] = *probe;
-  out["ak_source"] = connection_ ? connection_->identity.ak_source : "";
+  out["ak_source"] = ak_source;
   return out;
 }
 

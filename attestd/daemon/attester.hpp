@@ -1,10 +1,16 @@
 #pragma once
 // attestd's only door to the TPM. One recursive mutex serialises every TPM
-// command (HTTP workers, the configuration measurer); the connection is
+// command (HTTP workers, the configuration measurer). The connection is
 // opened lazily and dropped on any failure below the TPM, then reopened on
 // a later call -- so a TPM that goes away yields errors (503s) and one that
 // comes back is used again, with the AK re-derived and the on-connect hook
 // (the runtime log's reconciliation) run first.
+//
+// A kernel resource manager (device:/dev/tpmrm0) serves many clients, so the
+// connection stays open. A simulator (swtpm, mssim) serves one client at a
+// time, so there the connection is held only while a call runs, and the
+// on-connect hook runs on every opening (the simulator may have been reset
+// in between without us seeing an error).
 
 #include <chrono>
 #include <functional>
@@ -57,20 +63,26 @@ class Attester {
   common::json status();
 
  private:
-  struct Connection;
-  common::Status ensure_connected();
-  common::Status connect();
-  // Runs f(connection) connected; drops the connection on environment errors.
+  struct Setup;
+  common::Status ensure_open();
+  common::Status open();
+  common::Status set_up(ESYS_CONTEXT* esys);
+  void drop(const common::Error& error);
+  // Runs f(esys, setup) with the TPM open; drops the connection (and the
+  // derived keys) on environment errors.
   template <class F>
-  auto with_tpm(F&& f) -> decltype(f(std::declval<Connection&>()));
+  auto with_tpm(F&& f) -> decltype(f(std::declval<ESYS_CONTEXT*>(), std::declval<Setup&>()));
 
   std::string tcti_;
+  bool persistent_;
   std::recursive_mutex mutex_;
-  std::unique_ptr<Connection> connection_;
+  std::unique_ptr<TpmContext> tpm_;
+  std::unique_ptr<Setup> setup_;
+  int depth_ = 0;
   std::function<common::Status()> on_connect_;
   std::optional<common::Error> last_error_;
   std::chrono::steady_clock::time_point last_attempt_{};
-  bool connecting_ = false;
+  bool in_hook_ = false;
 };
 
 }  // namespace attestd

@@ -2,6 +2,8 @@
 // in, and the measured runtime configuration for the other daemons.
 // Flags (all --name=value): see usage() and docs/attestation.md.
 
+#include <stdlib.h>
+
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -116,6 +118,9 @@ common::Status install_bootstrap_identity(common::CertificateStore& store,
 
 int main(int argc, char** argv) {
   common::log::set_component("attestd");
+  // tpm2-tss logs to stderr on its own, e.g. for every NV index that a TPM
+  // does not have; our JSON lines say what matters. TSS2_LOG still wins.
+  setenv("TSS2_LOG", "all+none", 0);
   auto options = parse_options(argc, argv);
   if (!options) {
     usage(options.error().message);
