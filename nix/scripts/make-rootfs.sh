@@ -51,11 +51,12 @@ put() {
   entries+=("file $image_path $mode ${image_path#/}")
 }
 
-# write IMAGE_PATH MODE: stores stdin as a generated file.
+# write IMAGE_PATH MODE TEXT: stores TEXT as a generated file. (Not a pipe
+# into a function: that would run in a subshell and lose the manifest entry.)
 write() {
-  local image_path=$1 mode=$2
+  local image_path=$1 mode=$2 text=$3
   mkdir -p "$staging$(dirname "$image_path")"
-  cat >"$staging$image_path"
+  printf '%s' "$text" >"$staging$image_path"
   entries+=("file $image_path $mode ${image_path#/}")
 }
 
@@ -109,7 +110,8 @@ while read -r module; do
   put "$image_path" 0644 "$modules_dir/$relative"
   module_list+=("$image_path")
 done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$image_conf/modules.txt")
-printf '%s\n' "${module_list[@]}" | write /etc/appliance/modules.list 0644
+write /etc/appliance/modules.list 0644 "$(printf '%s\n' "${module_list[@]}")
+"
 
 # --- the service table and the users.
 if [[ -f "$source_dir/init/services.conf" ]]; then
@@ -119,20 +121,16 @@ else
 fi
 users_file="$source_dir/init/users.conf"
 [[ -f "$users_file" ]] || users_file="$image_conf/default-users.conf"
-{
-  echo "root:x:0:0:root:/:/nonexistent"
-  sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$users_file" | while read -r name uid gid extra; do
-    [[ "$name" =~ ^[a-z_][a-z0-9_-]*$ && "$uid" =~ ^[0-9]+$ && "$gid" =~ ^[0-9]+$ && -z "${extra:-}" ]] ||
-      die "bad line in $users_file: '$name $uid $gid ${extra:-}' (want: name uid gid)"
-    echo "$name:x:$uid:$gid:$name:/nonexistent:/nonexistent"
-  done
-} | write /etc/passwd 0644
-{
-  echo "root:x:0:"
-  sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$users_file" | while read -r name _uid gid; do
-    echo "$name:x:$gid:"
-  done
-} | write /etc/group 0644
+passwd="root:x:0:0:root:/:/nonexistent"$'\n'
+group="root:x:0:"$'\n'
+while read -r name uid gid extra; do
+  [[ "$name" =~ ^[a-z_][a-z0-9_-]*$ && "$uid" =~ ^[0-9]+$ && "$gid" =~ ^[0-9]+$ && -z "${extra:-}" ]] ||
+    die "bad line in $users_file: '$name $uid $gid ${extra:-}' (want: name uid gid)"
+  passwd+="$name:x:$uid:$gid:$name:/nonexistent:/nonexistent"$'\n'
+  group+="$name:x:$gid:"$'\n'
+done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$users_file")
+write /etc/passwd 0644 "$passwd"
+write /etc/group 0644 "$group"
 
 # --- the rest of /etc.
 put /etc/nsswitch.conf 0644 "$image_conf/nsswitch.conf"
