@@ -221,6 +221,24 @@ TEST_F(IpcServerTest, SlowLorisDelaysNobodyAndIsCutAfterTheReadTimeout) {
   EXPECT_GE(std::chrono::steady_clock::now() - started, options.read_timeout);
 }
 
+TEST_F(IpcServerTest, TricklingBytesDoesNotExtendTheFrameDeadline) {
+  ipc::ServerOptions options;
+  options.read_timeout = 300ms;
+  auto server = listen(options);
+  ipc_test::RawSocket loris(path);
+  const std::string frame =
+      ipc::encode_frame(ipc::make_request(1, "echo", json{{"pad", std::string(40, 'x')}})).value();
+  // One byte every 50 ms: each arrives well within the timeout, the whole
+  // frame (about 4 s) does not. Pacing the sender, not waiting for a state.
+  for (char byte : frame) {
+    if (loris.readable_now() || !loris.send(std::string_view(&byte, 1))) break;
+    std::this_thread::sleep_for(50ms);
+  }
+  auto reply = loris.read_message(5s);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ((*reply)["error"]["code"], "bad_frame");
+}
+
 TEST_F(IpcServerTest, IdleConnectionsAreNotTimedOut) {
   ipc::ServerOptions options;
   options.read_timeout = 100ms;
