@@ -139,7 +139,8 @@ common::Status Attester::set_up(ESYS_CONTEXT* esys) {
   auto ek = create_endorsement_primary(esys, ek_ecc_template());
   if (ek) {
     TransientHandle ek_handle(esys, ek->handle);
-    if (auto pem = public_area_pem(ek->public_area.publicArea)) setup->identity.ek_public_pem = *pem;
+    if (auto pem = public_area_pem(ek->public_area.publicArea))
+      setup->identity.ek_public_pem = *pem;
   } else if (ek.error().kind == Error::Kind::environment) {
     return std::unexpected(ek.error());
   } else {

@@ -8,11 +8,11 @@
 #include <thread>
 
 #include "common/crypto.hpp"
+#include "common/ipc_contracts.hpp"
 #include "daemon/attester.hpp"
 #include "daemon/runtime_config.hpp"
-#include "swtpm_helpers.hpp"
-#include "common/ipc_contracts.hpp"
 #include "fixtures/swtpm.hpp"
+#include "swtpm_helpers.hpp"
 #include "verify/tpm_quote.hpp"
 
 namespace {
@@ -48,12 +48,11 @@ TEST(AttesterSwtpm, QuoteVerifiesHereAndWithTpm2Checkquote) {
   ASSERT_TRUE(ak);
   EXPECT_TRUE(attest::verify_quote_signature(ak->get(), quote->attest, quote->signature));
 
-  auto check = attest_test::tpm2_checkquote(tpm.work_dir(), identity->ak_public_pem,
-                                            quote->attest, quote->signature, qualifying);
+  auto check = attest_test::tpm2_checkquote(tpm.work_dir(), identity->ak_public_pem, quote->attest,
+                                            quote->signature, qualifying);
   EXPECT_EQ(check.exit_code, 0) << check.output;
-  auto wrong = attest_test::tpm2_checkquote(tpm.work_dir(), identity->ak_public_pem,
-                                            quote->attest, quote->signature,
-                                            crypto::sha256("other"));
+  auto wrong = attest_test::tpm2_checkquote(tpm.work_dir(), identity->ak_public_pem, quote->attest,
+                                            quote->signature, crypto::sha256("other"));
   EXPECT_NE(wrong.exit_code, 0) << "tpm2_checkquote accepted the wrong qualifying data";
 }
 

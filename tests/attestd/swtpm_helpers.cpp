@@ -30,21 +30,27 @@ std::string gce_ecc_ak_template() {
   // attributes fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign,
   // empty authPolicy, symmetric NULL, scheme ECDSA/SHA-256, curve NIST P-256,
   // kdf NULL, unique x and y of 32 zero bytes each.
-  std::string hex = "0023000b000500720000" "0010" "0018000b" "0003" "0010" "0020" +
-                    std::string(64, '0') + "0020" + std::string(64, '0');
+  std::string hex =
+      "0023000b000500720000"
+      "0010"
+      "0018000b"
+      "0003"
+      "0010"
+      "0020" +
+      std::string(64, '0') + "0020" + std::string(64, '0');
   return *crypto::unhex(hex);
 }
 
 common::Result<std::string> createprimary_from_template(const fixtures::Swtpm& tpm,
-                                                         const std::string& template_bytes) {
+                                                        const std::string& template_bytes) {
   (void)template_bytes;  // the flags below spell out the same template
   auto pem = tpm.work_dir() / "reference-ak.pem";
   auto ctx = tpm.work_dir() / "reference-ak.ctx";
   // -u - reads the unique field from stdin: 64 bytes split into x and y.
   auto r = tpm.tpm2("createprimary",
                     {"-C", "e", "-g", "sha256", "-G", "ecc256:ecdsa-sha256:null", "-a",
-                     "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign",
-                     "-u", "-", "-c", ctx.string(), "-f", "pem", "-o", pem.string()},
+                     "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign", "-u",
+                     "-", "-c", ctx.string(), "-f", "pem", "-o", pem.string()},
                     std::string(64, '\0'));
   tpm.tpm2("flushcontext", {"-t"});
   if (r.exit_code != 0) {

@@ -18,7 +18,7 @@ bool write_nv(const fixtures::Swtpm& tpm, unsigned index, const std::string& byt
 std::string gce_ecc_ak_template();
 // The public key (PEM) tpm2_createprimary -C e derives from that template.
 common::Result<std::string> createprimary_from_template(const fixtures::Swtpm& tpm,
-                                                         const std::string& template_bytes);
+                                                        const std::string& template_bytes);
 // tpm2_checkquote -u ak.pem -m quote.bin -s sig.bin -g sha256 -q HEX.
 fixtures::CommandResult tpm2_checkquote(const std::filesystem::path& dir, const std::string& ak_pem,
                                         const std::string& quote, const std::string& signature,

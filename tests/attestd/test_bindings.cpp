@@ -24,8 +24,7 @@ TEST(Bindings, QualifyingDataIsHashOfNonceAndHashOfCanonicalForm) {
   std::string nonce(32, '\x11');
   auto qd = attest::qualifying_data(nonce, bindings);
   ASSERT_TRUE(qd);
-  std::string canonical =
-      "{\"jwks_sha256\":\"" + kB + "\",\"tls_spki_sha256\":\"" + kA + "\"}";
+  std::string canonical = "{\"jwks_sha256\":\"" + kB + "\",\"tls_spki_sha256\":\"" + kA + "\"}";
   EXPECT_EQ(*qd, crypto::sha256(nonce + crypto::sha256(canonical)));
   EXPECT_EQ(qd->size(), 32u);
 }

@@ -1,0 +1,414 @@
+// The attestd binary on a real swtpm, checked by the attest-verify binary
+// (and tpm2_checkquote): the round trip, every failure mode with its reason,
+// HTTP errors, a TPM outage, and the measured configuration over IPC.
+#include <gtest/gtest.h>
+
+#include <httplib.h>
+
+#include <fstream>
+#include <thread>
+
+#include "common/crypto.hpp"
+#include "common/http_client.hpp"
+#include "common/ipc_client.hpp"
+#include "common/ipc_contracts.hpp"
+#include "common/x509.hpp"
+#include "fixtures/metadata_server.hpp"
+#include "fixtures/process.hpp"
+#include "fixtures/swtpm.hpp"
+#include "swtpm_helpers.hpp"
+#include "verify/event_log.hpp"
+#include "verify/verifier.hpp"
+
+namespace {
+
+using common::json;
+namespace crypto = common::crypto;
+using attest_test::read_file;
+using attest_test::write_file;
+
+// What the "firmware" measured: extended into swtpm and written as a TCG log.
+std::vector<attest::TcgEvent> firmware_events() {
+  auto event = [](std::uint32_t pcr, std::uint32_t type, std::string data) {
+    return attest::TcgEvent{pcr, type, {{attest::kTpmAlgSha256, crypto::sha256(data)}}, data};
+  };
+  return {event(0, 0x00000008, "S-CRTM version"), event(4, 0x80000003, "BOOTX64.EFI"),
+          event(7, 0x800000e0, "SecureBoot"),     event(9, 0x0000000d, "cmdline"),
+          event(9, 0x0000000d, "initrd"),         event(11, 0x0000000d, ".linux")};
+}
+
+struct VerifyRun {
+  int exit_code = -1;
+  json report;
+  std::string output;
+  bool failed_check(const std::string& name) const {
+    for (const auto& c : report.value("checks", json::array())) {
+      if (c["name"] == name) return !c["passed"].get<bool>();
+    }
+    return false;
+  }
+  std::string detail(const std::string& name) const {
+    for (const auto& c : report.value("checks", json::array())) {
+      if (c["name"] == name) return c["detail"];
+    }
+    return "";
+  }
+};
+
+class Attestd : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (const auto& e : firmware_events()) {
+      ASSERT_TRUE(attest_test::extend(tpm_, e.pcr, e.digests.at(attest::kTpmAlgSha256)));
+    }
+    event_log_ = dir_.path() / "binary_bios_measurements";
+    write_file(event_log_, attest::write_tcg_event_log_sha256(firmware_events()));
+    auto replay = attest::replay_sha256(*attest::parse_tcg_event_log(read_file(event_log_)));
+    json pcrs = json::object();
+    for (unsigned pcr : {4u, 9u, 11u}) pcrs[std::to_string(pcr)] = crypto::hex(replay->at(pcr));
+    measurements_ = dir_.path() / "measurements.json";
+    write_file(measurements_, json{{"pcrs", {{"sha256", pcrs}}}}.dump());
+
+    metadata_.set_instance_attribute("domain", "login.example.com");
+    metadata_.set_instance_attribute("paypal_environment", "sandbox");
+    metadata_.set_project_attribute("acme_directory", "https://acme.example/directory");
+    metadata_.set_project_attribute("domain", "project-level.example.com");  // instance wins
+    metadata_.set_instance_attribute("paypal_client_secret", "never measured");
+    start_attestd();
+  }
+
+  void start_attestd(const std::vector<std::string>& extra = {}) {
+    port_ = fixtures::free_tcp_port();
+    fixtures::ProcessOptions options;
+    options.argv = {fixtures::project_binary("attestd").string(),
+                    "--tcti=" + tpm_.tcti(),
+                    "--host=127.0.0.1",
+                    "--port=" + std::to_string(port_),
+                    "--event-log=" + event_log_.string(),
+                    "--state-dir=" + (dir_.path() / "state").string()};
+    options.argv.insert(options.argv.end(), extra.begin(), extra.end());
+    options.env = {{"APPLIANCE_RUN_DIR", (dir_.path() / "run").string()},
+                   {"GCE_METADATA_HOST", metadata_.address()}};
+    options.log_file = dir_.path() / "attestd.log";
+    attestd_ = std::make_unique<fixtures::Process>(std::move(options));
+    ASSERT_TRUE(fixtures::wait_for_tcp_port(port_, std::chrono::seconds(10))) << log();
+    ASSERT_TRUE(fixtures::wait_until(
+        [&] {
+          auto status = get("/v1/status");
+          return status && status->status == 200 &&
+                 common::parse_json(status->body).value_or(json())["runtime_config"]["measured"] ==
+                     true;
+        },
+        std::chrono::seconds(20)))
+        << log();
+  }
+
+  std::string log() const { return read_file(dir_.path() / "attestd.log"); }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+
+  common::Result<common::HttpResponse> get(const std::string& target) const {
+    common::HttpRequest request;
+    request.url = url() + target;
+    request.verify_tls = false;  // bootstrap self-signed certificate; the binding is what counts
+    request.capture_peer_certificate = true;
+    return common::http_request(request);
+  }
+
+  json evidence(const std::string& nonce) const {
+    auto response = get("/v1/attestation?nonce=" + crypto::hex(nonce));
+    EXPECT_TRUE(response && response->status == 200) << (response ? response->body : "");
+    return common::parse_json(response ? response->body : "").value_or(json());
+  }
+
+  VerifyRun verify(const std::vector<std::string>& extra = {}, std::string target = "") const {
+    std::vector<std::string> argv = {fixtures::project_binary("attest-verify").string(),
+                                     "--url",
+                                     target.empty() ? url() : target,
+                                     "--measurements",
+                                     measurements_.string(),
+                                     "--no-pki-check",
+                                     "--json"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto result = fixtures::run_command(argv, std::chrono::seconds(60));
+    VerifyRun run{result.exit_code, json(), result.output};
+    auto start = result.output.find('{');
+    if (start != std::string::npos) {
+      run.report = common::parse_json(result.output.substr(start)).value_or(json());
+    }
+    return run;
+  }
+
+  fixtures::Swtpm tpm_;
+  fixtures::TempDir dir_;
+  fixtures::MetadataServer metadata_;
+  std::filesystem::path event_log_;
+  std::filesystem::path measurements_;
+  int port_ = 0;
+  std::unique_ptr<fixtures::Process> attestd_;
+};
+
+TEST_F(Attestd, RoundTripPassesAndTpm2CheckquoteAgrees) {
+  auto run = verify();
+  EXPECT_EQ(run.exit_code, 0) << run.output << log();
+  EXPECT_EQ(run.report["result"], "PASS");
+  EXPECT_EQ(run.report["config"]["domain"], "login.example.com");
+  EXPECT_EQ(run.report["config"]["acme_directory"], "https://acme.example/directory");
+  EXPECT_TRUE(run.report["config"]["oidc_clients"].is_null());  // absent, recorded as such
+  EXPECT_FALSE(run.report["config"].contains("paypal_client_secret"));
+
+  std::string nonce(32, '\x5a');
+  json e = evidence(nonce);
+  EXPECT_EQ(e["pcr_bank"], "sha256");
+  EXPECT_EQ(e["pcrs"].size(), 16u);
+  EXPECT_EQ(e["ak_source"], "default-ecc");
+  EXPECT_TRUE(e["ek_public_pem"].is_string());
+  EXPECT_TRUE(e["ek_certificate_pem"].is_null());
+  EXPECT_EQ(e["config_pcr"], 15);
+  auto check = attest_test::tpm2_checkquote(
+      dir_.path(), e["ak_public_pem"], *crypto::base64_decode(e["quote"].get<std::string>()),
+      *crypto::base64_decode(e["signature"].get<std::string>()),
+      *crypto::unhex(e["qualifying_data"].get<std::string>()));
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+
+  // Pinning the AK that the machine reported passes too.
+  write_file(dir_.path() / "ak.pem", e["ak_public_pem"]);
+  auto pinned = verify({"--ak-pub", (dir_.path() / "ak.pem").string()});
+  EXPECT_EQ(pinned.exit_code, 0) << pinned.output;
+  EXPECT_EQ(pinned.report["ak_pinned"], true);
+}
+
+TEST_F(Attestd, ExtendedPcrFailsMeasurements) {
+  ASSERT_TRUE(attest_test::extend(tpm_, 9, crypto::sha256("an initramfs with one byte changed")));
+  auto run = verify();
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(run.failed_check("measurements")) << run.output;
+  EXPECT_NE(run.detail("measurements").find("PCR 9"), std::string::npos) << run.output;
+}
+
+TEST_F(Attestd, AkThatIsNotThePinnedOneFails) {
+  auto other = crypto::generate_p256();
+  write_file(dir_.path() / "other.pem", *crypto::public_key_pem(other->get()));
+  auto run = verify({"--ak-pub", (dir_.path() / "other.pem").string()});
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(run.failed_check("ak"));
+  EXPECT_NE(run.detail("ak").find("not the pinned"), std::string::npos);
+}
+
+TEST_F(Attestd, EventLogThatDoesNotReplayFails) {
+  // A well-formed log whose last digest is not what was extended.
+  auto events = firmware_events();
+  events.back().digests[attest::kTpmAlgSha256][0] ^= 0x01;
+  write_file(event_log_, attest::write_tcg_event_log_sha256(events));
+  auto run = verify();
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(run.failed_check("event_log"));
+  EXPECT_NE(run.detail("event_log").find("does not replay to PCR 11"), std::string::npos)
+      << run.output;
+  EXPECT_FALSE(run.failed_check("measurements"));  // the PCRs themselves are right
+}
+
+TEST_F(Attestd, ConnectionWithAnotherTlsKeyFails) {
+  // A relay in the middle with its own key: everything else is genuine.
+  fixtures::TempDir relay_dir;
+  auto key = crypto::generate_p256();
+  write_file(relay_dir.path() / "cert.pem",
+             *common::x509::self_signed_pem(key->get(), {"relay"}, std::chrono::hours(1)));
+  write_file(relay_dir.path() / "key.pem", *crypto::private_key_pem(key->get()));
+  httplib::SSLServer relay((relay_dir.path() / "cert.pem").c_str(),
+                           (relay_dir.path() / "key.pem").c_str());
+  relay.Get("/v1/attestation", [&](const httplib::Request& q, httplib::Response& r) {
+    auto upstream = get("/v1/attestation?nonce=" + q.get_param_value("nonce"));
+    r.status = upstream ? static_cast<int>(upstream->status) : 502;
+    r.set_content(upstream ? upstream->body : "", "application/json");
+  });
+  int relay_port = relay.bind_to_any_port("127.0.0.1");
+  std::thread relay_thread([&] { relay.listen_after_bind(); });
+  auto run = verify({}, "https://127.0.0.1:" + std::to_string(relay_port));
+  relay.stop();
+  relay_thread.join();
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_TRUE(run.failed_check("tls_binding"));
+  EXPECT_FALSE(run.failed_check("signature"));
+}
+
+TEST_F(Attestd, TamperedEvidenceIsCaughtWithTheRightReason) {
+  std::string nonce = *crypto::random_bytes(32);
+  json genuine = evidence(nonce);
+  auto peer = get("/v1/status");
+  ASSERT_TRUE(peer);
+  attest::Expectations expected;
+  expected.nonce = nonce;
+  expected.tls_spki_sha256_hex =
+      crypto::hex(common::x509::describe_leaf_pem(peer->peer_certificate_pem)->spki_sha256);
+  ASSERT_TRUE(attest::verify_attestation(genuine, expected).passed());
+
+  auto failed = [](const attest::VerificationReport& report, const std::string& name) {
+    for (const auto& c : report.checks) {
+      if (c.name == name) return !c.passed;
+    }
+    return false;
+  };
+  {  // An answer for another nonce (a replay).
+    attest::Expectations other = expected;
+    other.nonce = *crypto::random_bytes(32);
+    auto report = attest::verify_attestation(genuine, other);
+    EXPECT_FALSE(report.passed());
+    EXPECT_TRUE(failed(report, "nonce"));
+    EXPECT_TRUE(failed(report, "qualifying_data"));
+    EXPECT_FALSE(failed(report, "signature"));
+  }
+  {  // A forged signature: one bit of s flipped.
+    json forged = genuine;
+    std::string sig = *crypto::base64_decode(genuine["signature"].get<std::string>());
+    sig[sig.size() - 1] ^= 0x01;
+    forged["signature"] = crypto::base64(sig);
+    auto report = attest::verify_attestation(forged, expected);
+    EXPECT_FALSE(report.passed());
+    EXPECT_TRUE(failed(report, "signature"));
+  }
+  {  // A truncated signature.
+    json truncated = genuine;
+    std::string sig = *crypto::base64_decode(genuine["signature"].get<std::string>());
+    truncated["signature"] = crypto::base64(sig.substr(0, sig.size() - 5));
+    auto report = attest::verify_attestation(truncated, expected);
+    EXPECT_FALSE(report.passed());
+    EXPECT_TRUE(failed(report, "signature"));
+  }
+  {  // Reported PCR values that are not the quoted ones.
+    json lie = genuine;
+    lie["pcrs"]["4"] = std::string(64, '0');
+    auto report = attest::verify_attestation(lie, expected);
+    EXPECT_TRUE(failed(report, "pcr_digest"));
+  }
+  {  // Bindings swapped for other ones (the TLS key of an impostor).
+    json lie = genuine;
+    lie["bindings"]["tls_spki_sha256"] = std::string(64, 'a');
+    auto report = attest::verify_attestation(lie, expected);
+    EXPECT_TRUE(failed(report, "qualifying_data"));
+    EXPECT_TRUE(failed(report, "tls_binding"));
+  }
+  {  // A runtime configuration value rewritten.
+    json lie = genuine;
+    lie["runtime_events"][0]["value"] = "evil.example";
+    auto report = attest::verify_attestation(lie, expected);
+    EXPECT_TRUE(failed(report, "runtime_log"));
+  }
+  {  // Not JSON at all.
+    auto report = attest::verify_attestation(json("garbage"), expected);
+    EXPECT_TRUE(failed(report, "evidence"));
+  }
+}
+
+TEST_F(Attestd, BadRequestsGetJsonErrors) {
+  struct Case {
+    std::string target;
+    long status;
+  };
+  const std::vector<Case> cases = {
+      {"/v1/attestation", 400},
+      {"/v1/attestation?nonce=abc", 400},                       // odd length
+      {"/v1/attestation?nonce=" + std::string(30, 'a'), 400},   // 15 bytes
+      {"/v1/attestation?nonce=" + std::string(130, 'a'), 400},  // 65 bytes
+      {"/v1/attestation?nonce=" + std::string(64, 'z'), 400},   // not hex
+      {"/v1/attestation?nonce=" + std::string(64, 'a') + "&nonce=" + std::string(64, 'b'), 400},
+      {"/v1/nothing", 404},
+      {"/v1/attestation?nonce=" + std::string(20000, 'a'), 414},
+  };
+  for (const auto& c : cases) {
+    auto response = get(c.target);
+    ASSERT_TRUE(response) << c.target.substr(0, 80);
+    EXPECT_EQ(response->status, c.status) << c.target.substr(0, 80);
+    auto body = common::parse_json(response->body);
+    ASSERT_TRUE(body) << response->body;
+    EXPECT_TRUE((*body)["error"]["code"].is_string()) << response->body;
+  }
+  EXPECT_TRUE(get("/v1/status")) << "attestd survived the bad requests";
+}
+
+TEST_F(Attestd, TpmOutageGives503ThenRecovers) {
+  tpm_.stop();
+  auto during = get("/v1/attestation?nonce=" + std::string(64, 'a'));
+  ASSERT_TRUE(during);
+  EXPECT_EQ(during->status, 503);
+  EXPECT_EQ(common::parse_json(during->body).value_or(json())["error"]["code"], "tpm_unavailable");
+  auto status = common::parse_json(get("/v1/status")->body).value_or(json());
+  EXPECT_EQ(status["tpm"]["state"], "unavailable");
+
+  tpm_.start();
+  // The restarted TPM was reset, as at a reboot: the firmware measures again.
+  for (const auto& e : firmware_events()) {
+    ASSERT_TRUE(attest_test::extend(tpm_, e.pcr, e.digests.at(attest::kTpmAlgSha256)));
+  }
+  EXPECT_TRUE(fixtures::wait_until(
+      [&] {
+        auto r = get("/v1/attestation?nonce=" + std::string(64, 'b'));
+        return r && r->status == 200;
+      },
+      std::chrono::seconds(10)));
+  auto run = verify();  // attestd re-extended the runtime log into the reset PCR
+  EXPECT_EQ(run.exit_code, 0) << run.output << log();
+}
+
+TEST_F(Attestd, ConcurrentRequestsAllSucceed) {
+  std::atomic<int> ok = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3; ++i) {
+        auto r = get("/v1/attestation?nonce=" +
+                     crypto::hex(std::string(32, static_cast<char>(t * 3 + i))));
+        if (r && r->status == 200) ++ok;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(ok.load(), 12);
+}
+
+TEST_F(Attestd, ServesTheMeasuredConfigOverIpcAndRemeasuresChanges) {
+  attestd_->stop();
+  start_attestd({"--config-poll-seconds=1"});
+  // attestd's APPLIANCE_RUN_DIR is not this process's: build the path by hand.
+  auto socket = (dir_.path() / "run" / std::string(common::contract::attestd::socket)).string();
+  auto client = common::ipc::Client::connect(socket);
+  ASSERT_TRUE(client) << client.error().message;
+  auto config = client->call(common::contract::attestd::config_get);
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ((*config)["config"]["domain"], "login.example.com");
+  EXPECT_EQ((*config)["config"]["acme_directory"], "https://acme.example/directory");
+  EXPECT_FALSE((*config)["config"].contains("oidc_clients"));
+
+  ASSERT_TRUE(client->subscribe({std::string(common::contract::attestd::config_updated)}));
+  metadata_.set_instance_attribute("domain", "id.example.com");
+  json updated;
+  EXPECT_TRUE(fixtures::wait_until(
+      [&] {
+        auto event = client->next_event(std::chrono::milliseconds(200));
+        if (event) updated = *event;
+        return event.has_value();
+      },
+      std::chrono::seconds(10)));
+  EXPECT_EQ(updated["data"]["config"]["domain"], "id.example.com");
+  auto run = verify();
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.report["config"]["domain"], "id.example.com");
+}
+
+TEST_F(Attestd, RestartWithinABootKeepsTheRuntimeLog) {
+  attestd_->stop();
+  start_attestd();
+  auto run = verify();
+  EXPECT_EQ(run.exit_code, 0) << run.output << log();
+}
+
+TEST_F(Attestd, StatusReportsTpmConfigAndMissingInit) {
+  auto status = common::parse_json(get("/v1/status")->body).value_or(json());
+  EXPECT_EQ(status["tpm"]["state"], "ready");
+  EXPECT_EQ(status["runtime_config"]["pcr"], 15);
+  EXPECT_EQ(status["runtime_config"]["pcr_matches_log"], true);
+  EXPECT_TRUE(status["attestd"]["version"].is_string());
+  EXPECT_TRUE(status["init"]["error"].is_string());  // no init in this test
+  EXPECT_EQ(status["bindings"]["tls_spki_sha256"].get<std::string>().size(), 64u);
+}
+
+}  // namespace
