@@ -51,6 +51,9 @@ cp "$uki" "$work/tree/EFI/BOOT/BOOTX64.EFI"
 touch -h -d "@$epoch" "$work/tree/EFI/BOOT/BOOTX64.EFI" "$work/tree/EFI/BOOT" "$work/tree/EFI"
 
 # Format and fill the partition in place (no copy of a GiB-sized image).
-mkfs.vfat -F 32 -n ESP --invariant --offset="$first_sector" "$output" $((esp_sectors / 2)) >/dev/null
+# The block count (KiB) keeps the file system off the backup GPT at the end;
+# mkfs.vfat warns that it is smaller than the file, which is the point.
+mkfs.vfat -F 32 -n ESP --invariant --offset="$first_sector" "$output" $((esp_sectors / 2)) \
+  >"$work/mkfs.log" 2>&1 || { cat "$work/mkfs.log" >&2; die "unable to format the ESP"; }
 MTOOLS_SKIP_CHECK=1 mcopy -s -m -i "$output@@$((first_sector * 512))" "$work/tree/EFI" ::/
 chmod 0644 "$output"
