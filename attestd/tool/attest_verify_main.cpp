@@ -2,7 +2,8 @@
 // a quote over a fresh nonce and verifies it (verify/verifier.hpp).
 //
 //   attest-verify --url https://HOST:PORT --measurements measurements.json
-//                 [--ak-pub ak.pem] [--cacert ca.pem] [--no-pki-check] [--json]
+//                 [--ak-pub ak.pem] [--jwks-url https://DOMAIN/jwks.json]
+//                 [--cacert ca.pem] [--no-pki-check] [--json]
 //
 // Exit codes: 0 PASS, 1 FAIL (the evidence is wrong), 2 could not check
 // (usage, network, the server answered with an error).
@@ -28,15 +29,18 @@ constexpr int kFail = 1;
 constexpr int kCouldNotCheck = 2;
 constexpr std::size_t kNonceBytes = 32;
 
-const std::set<std::string> kValueFlags = {"url", "measurements", "ak-pub", "cacert", "timeout"};
+const std::set<std::string> kValueFlags = {"url", "measurements", "ak-pub", "cacert", "jwks-url"};
 const std::set<std::string> kBoolFlags = {"json", "no-pki-check", "help"};
 
 void usage() {
   std::fputs(
       "usage: attest-verify --url https://HOST:PORT --measurements measurements.json\n"
-      "                     [--ak-pub ak.pem] [--cacert ca.pem] [--no-pki-check] [--json]\n"
+      "                     [--ak-pub ak.pem] [--jwks-url URL] [--cacert ca.pem]\n"
+      "                     [--no-pki-check] [--json]\n"
       "  --ak-pub        pin the attestation key (from gcloud compute instances\n"
       "                  get-shielded-identity, or from an earlier run)\n"
+      "  --jwks-url      also check that authd's JWKS (e.g. https://DOMAIN/jwks.json)\n"
+      "                  and the TLS key serving it are bound into the quote\n"
       "  --cacert        trust only this CA bundle for the TLS connection\n"
       "  --no-pki-check  accept any TLS certificate; the connection's key must\n"
       "                  still be the one bound into the quote\n"
@@ -125,6 +129,19 @@ int main(int argc, char** argv) {
   // Safe to skip PKI checks: the verifier still demands that the key of
   // this very connection is the one the TPM quote binds (check tls_binding).
   if (args->contains("no-pki-check")) request.verify_tls = false;
+
+  if (args->contains("jwks-url")) {
+    common::HttpRequest jwks_request = request;
+    jwks_request.url = args->at("jwks-url");
+    auto jwks = common::http_request(jwks_request);
+    if (!jwks) return could_not_check("JWKS: " + jwks.error().message);
+    if (jwks->status != 200)
+      return could_not_check("JWKS: server answered " + std::to_string(jwks->status));
+    expected.jwks_sha256_hex = common::crypto::hex(common::crypto::sha256(jwks->body));
+    if (auto leaf = common::x509::describe_leaf_pem(jwks->peer_certificate_pem)) {
+      expected.jwks_tls_spki_sha256_hex = common::crypto::hex(leaf->spki_sha256);
+    }
+  }
 
   auto response = common::http_request(request);
   if (!response) return could_not_check(response.error().message);

@@ -269,6 +269,21 @@ VerificationReport verify_attestation(const json& evidence_json, const Expectati
   }
   checks.add("tls_binding", tls_status, "the connection's TLS key is bound into the quote");
 
+  if (expected.jwks_sha256_hex) {
+    const json& jwks = e.bindings.is_object() ? e.bindings.value(kBindingJwks, json()) : json();
+    common::Status jwks_status;
+    if (!jwks.is_string() || jwks.get<std::string>() != *expected.jwks_sha256_hex) {
+      jwks_status =
+          fail(Error::Kind::invalid_input, "the JWKS served is not the one bound into the quote");
+    } else if (!bound.is_string() ||
+               expected.jwks_tls_spki_sha256_hex != bound.get<std::string>()) {
+      jwks_status = fail(Error::Kind::invalid_input,
+                         "the JWKS endpoint's TLS key is not the one bound into the quote");
+    }
+    checks.add("jwks_binding", jwks_status,
+               "authd's JWKS and its endpoint are bound into the quote");
+  }
+
   if (checks.all_passed()) {
     report.verified = VerifiedAttestation{e.pcrs, config, e.bindings, e.ak_pem,
                                           expected.pinned_ak_pem.has_value()};

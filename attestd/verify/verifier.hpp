@@ -20,6 +20,10 @@ struct Expectations {
   std::map<unsigned, std::string> pcrs;            // from measurements.json (raw values)
   std::optional<std::string> pinned_ak_pem;        // --ak-pub
   std::optional<std::string> tls_spki_sha256_hex;  // of the connection's leaf certificate
+  // When the operator fetched authd's /jwks.json: the SHA-256 (hex) of the
+  // bytes it got and of the TLS key that served them. Checked only if set.
+  std::optional<std::string> jwks_sha256_hex;
+  std::optional<std::string> jwks_tls_spki_sha256_hex;
 };
 
 struct Check {

@@ -4,6 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <httplib.h>
+#include <unistd.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include <fstream>
 #include <thread>
@@ -12,6 +17,7 @@
 #include "common/http_client.hpp"
 #include "common/ipc_client.hpp"
 #include "common/ipc_contracts.hpp"
+#include "common/ipc_server.hpp"
 #include "common/x509.hpp"
 #include "fixtures/metadata_server.hpp"
 #include "fixtures/process.hpp"
@@ -409,6 +415,101 @@ TEST_F(Attestd, StatusReportsTpmConfigAndMissingInit) {
   EXPECT_TRUE(status["attestd"]["version"].is_string());
   EXPECT_TRUE(status["init"]["error"].is_string());  // no init in this test
   EXPECT_EQ(status["bindings"]["tls_spki_sha256"].get<std::string>().size(), 64u);
+}
+
+}  // namespace
+
+namespace {
+
+// acmed's and authd's IPC faces as the contract defines them, so that
+// attestd's subscriptions and bindings can be exercised before those daemons
+// run in this build; the values are what the real ones would hand out.
+class PeerStandIns {
+ public:
+  PeerStandIns(const std::filesystem::path& run_dir, std::string chain_pem, std::string key_pem,
+               std::string jwks_bytes)
+      : work_(boost::asio::make_work_guard(io_)) {
+    common::ipc::ServerOptions options;
+    options.allowed_uids = {getuid()};
+    std::filesystem::create_directories(run_dir / "acmed");
+    std::filesystem::create_directories(run_dir / "authd");
+    acmed_ = std::move(*common::ipc::Server::listen(
+        io_, (run_dir / std::string(common::contract::acmed::socket)).string(), options));
+    authd_ = std::move(*common::ipc::Server::listen(
+        io_, (run_dir / std::string(common::contract::authd::socket)).string(), options));
+    json certificate = {{"chain_pem", chain_pem}, {"key_pem", key_pem}, {"self_signed", true}};
+    acmed_->on(std::string(common::contract::acmed::certificate_get),
+               [certificate](const json&, const common::ipc::Peer&) -> common::Result<json> {
+                 return certificate;
+               });
+    json jwks = {{"jwks", *common::parse_json(jwks_bytes)},
+                 {"sha256", crypto::hex(crypto::sha256(jwks_bytes))}};
+    authd_->on(
+        std::string(common::contract::authd::jwks_get),
+        [jwks](const json&, const common::ipc::Peer&) -> common::Result<json> { return jwks; });
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~PeerStandIns() {
+    boost::asio::post(io_, [this] {
+      acmed_->close();
+      authd_->close();
+      work_.reset();
+    });
+    thread_.join();
+  }
+
+ private:
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
+  std::unique_ptr<common::ipc::Server> acmed_;
+  std::unique_ptr<common::ipc::Server> authd_;
+  std::thread thread_;
+};
+
+TEST_F(Attestd, BindsAcmedCertificateAndAuthdJwks) {
+  auto key = crypto::generate_p256();
+  std::string chain =
+      *common::x509::self_signed_pem(key->get(), {"login.example.com"}, std::chrono::hours(1));
+  std::string key_pem = *crypto::private_key_pem(key->get());
+  std::string spki = crypto::hex(*crypto::spki_sha256(key->get()));
+  const std::string jwks_bytes = R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k1"}]})";
+  attestd_->stop();
+  PeerStandIns peers(dir_.path() / "run", chain, key_pem, jwks_bytes);
+  start_attestd();
+  ASSERT_TRUE(fixtures::wait_until(
+      [&] {
+        auto status = common::parse_json(get("/v1/status")->body).value_or(json());
+        return status["bindings"]["tls_spki_sha256"] == spki &&
+               status["bindings"]["jwks_sha256"] == crypto::hex(crypto::sha256(jwks_bytes));
+      },
+      std::chrono::seconds(20)))
+      << log();
+  // The certificate was swapped in without a restart: new connections see it.
+  auto peer = get("/v1/status");
+  EXPECT_EQ(crypto::hex(common::x509::describe_leaf_pem(peer->peer_certificate_pem)->spki_sha256),
+            spki);
+
+  // authd's /jwks.json, served with the same certificate (as authd does).
+  write_file(dir_.path() / "cert.pem", chain);
+  write_file(dir_.path() / "key.pem", key_pem);
+  std::string served = jwks_bytes;
+  httplib::SSLServer jwks_server((dir_.path() / "cert.pem").c_str(),
+                                 (dir_.path() / "key.pem").c_str());
+  jwks_server.Get("/jwks.json", [&](const httplib::Request&, httplib::Response& r) {
+    r.set_content(served, "application/json");
+  });
+  int jwks_port = jwks_server.bind_to_any_port("127.0.0.1");
+  std::thread jwks_thread([&] { jwks_server.listen_after_bind(); });
+  const std::string jwks_url = "https://127.0.0.1:" + std::to_string(jwks_port) + "/jwks.json";
+  auto run = verify({"--jwks-url", jwks_url});
+  served = R"({"keys":[{"kty":"EC","crv":"P-256","kid":"impostor"}]})";
+  auto other = verify({"--jwks-url", jwks_url});
+  jwks_server.stop();
+  jwks_thread.join();
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_EQ(run.report["bindings"]["tls_spki_sha256"], spki);
+  EXPECT_EQ(other.exit_code, 1) << other.output;
+  EXPECT_TRUE(other.failed_check("jwks_binding"));
 }
 
 }  // namespace
