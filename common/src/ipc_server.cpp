@@ -141,9 +141,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Queues a frame; a peer that lets more than max_queued_bytes pile up
   // (a subscriber that stopped reading) is dropped rather than buffered.
+  // One frame alone always fits, whatever the limit.
   void send(std::string frame) {
     if (closed_ || closing_) return;
-    if (queued_bytes_ + frame.size() > max_queued_bytes_) {
+    if (!queue_.empty() && queued_bytes_ + frame.size() > max_queued_bytes_) {
       log::warning("dropping IPC peer that does not read", {{"path", path_},
                                                             {"uid", peer_.uid},
                                                             {"pid", peer_.pid},
