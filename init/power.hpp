@@ -1,0 +1,39 @@
+#pragma once
+// The end of the machine's life (PID 1 only) and the ACPI power button, which
+// is how QEMU's system_powerdown and GCP's "stop" reach the guest: with the
+// button and evdev modules loaded, the press arrives as KEY_POWER on one of
+// the /dev/input/event* devices.
+
+#include <boost/asio/io_context.hpp>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "init/service_table.hpp"
+
+namespace init {
+
+// Terminates every remaining process, syncs, and powers off or reboots.
+// Never returns (if reboot(2) fails, PID 1 must still not exit).
+[[noreturn]] void end_machine(FailurePolicy how);
+
+class PowerButton {
+ public:
+  // Watches every event device that can report KEY_POWER; on_press runs on
+  // the io_context's thread.
+  PowerButton(boost::asio::io_context& io, std::function<void()> on_press);
+  ~PowerButton();
+  PowerButton(const PowerButton&) = delete;
+  PowerButton& operator=(const PowerButton&) = delete;
+  // Opens devices not watched yet; returns how many are watched.
+  std::size_t scan();
+
+  struct Device;
+
+ private:
+  boost::asio::io_context& io_;
+  std::function<void()> on_press_;
+  std::vector<std::shared_ptr<Device>> devices_;
+};
+
+}  // namespace init

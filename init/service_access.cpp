@@ -1,0 +1,88 @@
+#include "init/service_access.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace init {
+namespace {
+
+using common::Error;
+
+common::Status failed(const std::string& what, const std::string& path) {
+  return common::fail(Error::Kind::environment,
+                      "unable to " + what + " " + path + ": " + std::strerror(errno));
+}
+
+common::Status set_owner(const std::string& path, const std::optional<Credentials>& credentials,
+                         mode_t mode) {
+  if (credentials && chown(path.c_str(), credentials->uid, credentials->gid) < 0) {
+    return failed("chown", path);
+  }
+  if (chmod(path.c_str(), mode) < 0) return failed("chmod", path);
+  return {};
+}
+
+// Copies with read/write rather than std::filesystem::copy_file: sysfs and
+// securityfs files report a size of 0 or 4096 that is not their content's.
+common::Status copy_file(const std::string& source, const std::string& destination) {
+  const int in = open(source.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) return failed("open", source);
+  const std::string temporary = destination + ".tmp";
+  const int out = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
+  if (out < 0) {
+    close(in);
+    return failed("create", temporary);
+  }
+  char buffer[65536];
+  common::Status status;
+  for (;;) {
+    const auto n = read(in, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      status = failed("read", source);
+      break;
+    }
+    if (n == 0) break;
+    if (write(out, buffer, static_cast<std::size_t>(n)) != n) {
+      status = failed("write", temporary);
+      break;
+    }
+  }
+  close(in);
+  close(out);
+  if (status && rename(temporary.c_str(), destination.c_str()) < 0) {
+    status = failed("rename", temporary);
+  }
+  if (!status) unlink(temporary.c_str());
+  return status;
+}
+
+}  // namespace
+
+common::Status prepare_service_access(const ServiceSpec& spec,
+                                      const std::optional<Credentials>& credentials,
+                                      const std::string& runtime_dir) {
+  for (const auto& name : spec.run_dirs) {
+    const std::string path = runtime_dir + "/" + name;
+    if (mkdir(path.c_str(), 0755) < 0 && errno != EEXIST) return failed("create", path);
+    if (auto s = set_owner(path, credentials, 0755); !s) return s;
+  }
+  for (const auto& grant : spec.grants) {
+    if (auto s = set_owner(grant.path, credentials, grant.write ? 0600 : 0400); !s) return s;
+  }
+  for (const auto& copy : spec.copies) {
+    std::error_code ignored;
+    std::filesystem::create_directories(std::filesystem::path(copy.destination).parent_path(),
+                                        ignored);
+    if (auto s = copy_file(copy.source, copy.destination); !s) return s;
+    if (auto s = set_owner(copy.destination, credentials, 0400); !s) return s;
+  }
+  return {};
+}
+
+}  // namespace init

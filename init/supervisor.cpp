@@ -1,0 +1,319 @@
+#include "init/supervisor.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "common/listen_fds.hpp"
+#include "common/log.hpp"
+#include "init/output_capture.hpp"
+#include "init/service_access.hpp"
+#include "init/spawn.hpp"
+
+namespace init {
+namespace log = common::log;
+
+namespace {
+
+common::json exit_json(const std::optional<int>& wait_status) {
+  if (!wait_status) return nullptr;
+  if (WIFSIGNALED(*wait_status)) return {{"signal", WTERMSIG(*wait_status)}};
+  return {{"code", WEXITSTATUS(*wait_status)}};
+}
+
+bool message_has_line(std::string_view message, std::string_view wanted) {
+  std::size_t start = 0;
+  while (start <= message.size()) {
+    auto end = message.find('\n', start);
+    if (end == std::string_view::npos) end = message.size();
+    if (message.substr(start, end - start) == wanted) return true;
+    start = end + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(boost::asio::io_context& io, const ServiceTable& table,
+                       std::string runtime_dir)
+    : io_(io), table_(table), runtime_dir_(std::move(runtime_dir)) {
+  for (const auto& spec : table_.services) slots_.push_back(std::make_unique<Slot>(io_, spec));
+}
+
+Supervisor::~Supervisor() {
+  for (auto& slot : slots_) {
+    for (int fd : slot->listen_fds) ::close(fd);
+  }
+}
+
+common::Status Supervisor::open() {
+  const std::string dir = runtime_dir_ + "/init";
+  if (mkdir(dir.c_str(), 0755) < 0 && errno != EEXIST) {
+    return common::fail(common::Error::Kind::environment,
+                        "unable to create " + dir + ": " + std::strerror(errno));
+  }
+  auto notify = NotifySocket::open(io_, dir + "/notify.sock",
+                                   [this](pid_t pid, std::string_view m) { on_notify(pid, m); });
+  if (!notify) return std::unexpected(notify.error());
+  notify_ = std::move(*notify);
+  // Bound once for init's lifetime: a restarting service refuses no
+  // connection, and an unprivileged one needs no right to bind port 443.
+  for (auto& slot : slots_) {
+    for (const auto& listen : slot->service.spec->sockets) {
+      auto fd = common::bind_tcp_listener(listen.host, listen.port);
+      if (!fd) {
+        return std::unexpected(common::wrap(fd.error(), "unable to bind " + listen.host + ":" +
+                                                            std::to_string(listen.port) + " for " +
+                                                            slot->service.spec->name));
+      }
+      slot->listen_fds.push_back(*fd);
+    }
+  }
+  return {};
+}
+
+void Supervisor::start_services() {
+  started_ = true;
+  evaluate();
+}
+
+Supervisor::Slot* Supervisor::find(const std::string& name) {
+  for (auto& slot : slots_) {
+    if (slot->service.spec->name == name) return slot.get();
+  }
+  return nullptr;
+}
+
+bool Supervisor::dependents_stopped(const Slot& slot) const {
+  for (const auto& other : slots_) {
+    const auto& after = other->service.spec->after;
+    if (std::find(after.begin(), after.end(), slot.service.spec->name) != after.end() &&
+        other->service.state != State::stopped) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Re-examines every service after any change: starts those whose
+// dependencies are running; in shutdown, stops those nothing depends on any
+// more (reverse dependency order falls out of this rule).
+void Supervisor::evaluate() {
+  if (evaluating_) return;  // feed() below re-enters; the outer loop repeats
+  evaluating_ = true;
+  bool changed = true;
+  while (changed) {
+    changed = false;
+    for (auto& slot : slots_) {
+      Service& s = slot->service;
+      if (shutting_down_) {
+        if (s.state != State::stopped && s.state != State::stopping && dependents_stopped(*slot)) {
+          feed(*slot, Input::stop);
+          changed = true;
+        }
+        continue;
+      }
+      if (!started_ || s.state != State::waiting) continue;
+      const bool deps_running =
+          std::all_of(s.spec->after.begin(), s.spec->after.end(), [&](const std::string& name) {
+            const Slot* dep = find(name);
+            return dep && dep->service.state == State::running;
+          });
+      if (deps_running) {
+        feed(*slot, Input::deps_ready);
+        changed = true;
+      }
+    }
+  }
+  evaluating_ = false;
+  if (shutting_down_ && on_all_stopped_ &&
+      std::all_of(slots_.begin(), slots_.end(),
+                  [](const auto& slot) { return slot->service.state == State::stopped; })) {
+    auto done = std::move(on_all_stopped_);
+    on_all_stopped_ = nullptr;
+    boost::asio::post(io_, std::move(done));
+  }
+}
+
+void Supervisor::feed(Slot& slot, Input input, int wait_status) {
+  const State before = slot.service.state;
+  const auto actions = transition(slot.service, input, Clock::now(), wait_status);
+  // Logged before the actions run: a spawn feeds the machine again, and its
+  // own transition is logged by that inner call.
+  const State after = slot.service.state;
+  if (before != after) {
+    log::debug("service state", {{"service", slot.service.spec->name},
+                                 {"from", std::string(state_name(before))},
+                                 {"to", std::string(state_name(after))}});
+    if (after == State::running) {
+      log::info("service ready", {{"service", slot.service.spec->name}, {"pid", slot.service.pid}});
+    }
+    if (after == State::stopped) {
+      log::info("service stopped", {{"service", slot.service.spec->name},
+                                    {"last_exit", exit_json(slot.service.last_wait_status)}});
+    }
+  }
+  for (const auto& action : actions) perform(slot, action);
+}
+
+void Supervisor::perform(Slot& slot, const Action& action) {
+  Service& s = slot.service;
+  switch (action.kind) {
+    case Action::Kind::spawn:
+      spawn(slot);
+      return;
+    case Action::Kind::signal:
+      if (s.pid <= 0) return;
+      if (action.signal == SIGKILL) {
+        log::warning("stop timeout, killing service", {{"service", s.spec->name}, {"pid", s.pid}});
+        ::kill(-s.pid, SIGKILL);  // its whole process group (setsid in spawn)
+      }
+      ::kill(s.pid, action.signal);
+      return;
+    case Action::Kind::arm_timer: {
+      const unsigned generation = ++slot.timer_generation;
+      if (s.state == State::backoff) {
+        log::info("restart scheduled",
+                  {{"service", s.spec->name}, {"delay_ms", action.delay.count()}});
+      }
+      slot.timer.expires_after(action.delay);
+      slot.timer.async_wait([this, &slot, generation](const boost::system::error_code& error) {
+        if (error || generation != slot.timer_generation) return;
+        feed(slot, Input::timer);
+        evaluate();
+      });
+      return;
+    }
+    case Action::Kind::cancel_timer:
+      ++slot.timer_generation;
+      slot.timer.cancel();
+      return;
+  }
+}
+
+void Supervisor::spawn(Slot& slot) {
+  const ServiceSpec& spec = *slot.service.spec;
+  std::optional<Credentials> credentials;
+  auto fail = [&](const common::Error& error) {
+    log::error("unable to start service", {{"service", spec.name}, {"reason", error.message}});
+    feed(slot, Input::spawn_failed);
+  };
+  if (!spec.user.empty()) {
+    if (geteuid() == 0) {
+      auto resolved = resolve_credentials(spec.user, spec.group);
+      if (!resolved) return fail(resolved.error());
+      credentials = *resolved;
+    } else {
+      // A development run as an ordinary user: everything runs as that user.
+      log::debug("not root: service keeps init's user", {{"service", spec.name}});
+    }
+  }
+  if (auto access = prepare_service_access(spec, credentials, runtime_dir_); !access) {
+    return fail(access.error());
+  }
+  SpawnRequest request;
+  request.argv = spec.argv;
+  request.environment = spec.environment;
+  for (const auto& name : spec.pass) {
+    if (const char* value = std::getenv(name.c_str()))
+      request.environment.push_back(name + "=" + value);
+  }
+  request.environment.push_back("NOTIFY_SOCKET=" + notify_->path());
+  request.credentials = credentials;
+  request.listen_fds = slot.listen_fds;
+  for (const auto& listen : spec.sockets) request.listen_names.push_back(listen.name);
+
+  int output[2];
+  if (pipe2(output, O_CLOEXEC) < 0) {
+    return fail({common::Error::Kind::environment,
+                 std::string("unable to create pipe: ") + std::strerror(errno)});
+  }
+  request.output_fd = output[1];
+  auto pid = spawn_service(request);
+  ::close(output[1]);
+  capture_output(io_, spec.name, output[0]);
+  if (!pid) return fail(pid.error());
+  slot.service.pid = *pid;
+  log::info("service started", {{"service", spec.name}, {"pid", *pid}});
+  feed(slot, Input::spawned);
+}
+
+bool Supervisor::child_exited(pid_t pid, int wait_status) {
+  for (auto& slot : slots_) {
+    if (slot->service.pid != pid) continue;
+    if (WIFSIGNALED(wait_status)) {
+      log::notice(
+          "service exited",
+          {{"service", slot->service.spec->name}, {"pid", pid}, {"signal", WTERMSIG(wait_status)}});
+    } else {
+      log::notice("service exited", {{"service", slot->service.spec->name},
+                                     {"pid", pid},
+                                     {"code", WEXITSTATUS(wait_status)}});
+    }
+    feed(*slot, Input::exited, wait_status);
+    evaluate();
+    return true;
+  }
+  return false;
+}
+
+void Supervisor::on_notify(pid_t sender, std::string_view message) {
+  for (auto& slot : slots_) {
+    if (slot->service.pid != sender) continue;
+    if (message_has_line(message, "READY=1")) {
+      feed(*slot, Input::ready);
+      evaluate();
+    }
+    return;
+  }
+  log::debug("notify message from an unknown pid", {{"pid", sender}});
+}
+
+void Supervisor::shutdown(std::function<void()> done) {
+  if (shutting_down_) return;
+  log::notice("stopping services");
+  shutting_down_ = true;
+  on_all_stopped_ = std::move(done);
+  evaluate();
+}
+
+common::json Supervisor::status() const {
+  common::json services = common::json::array();
+  const auto now = Clock::now();
+  for (const auto& slot : slots_) {
+    const Service& s = slot->service;
+    const bool alive = s.pid > 0;
+    const auto uptime =
+        alive ? std::chrono::duration_cast<std::chrono::seconds>(now - s.started_at).count() : 0;
+    services.push_back({{"name", s.spec->name},
+                        {"state", std::string(state_name(s.state))},
+                        {"pid", s.pid},
+                        {"restarts", s.restarts},
+                        {"last_exit", exit_json(s.last_wait_status)},
+                        {"uptime_seconds", uptime}});
+  }
+  return {{"services", services}};
+}
+
+common::Status Supervisor::restart(const std::string& name) {
+  Slot* slot = find(name);
+  if (slot == nullptr) {
+    return common::fail(common::Error::Kind::invalid_input, "no service named '" + name + "'");
+  }
+  if (shutting_down_) {
+    return common::fail(common::Error::Kind::environment, "unable to restart: shutting down");
+  }
+  log::notice("restart requested", {{"service", name}});
+  feed(*slot, Input::restart);
+  evaluate();
+  return {};
+}
+
+}  // namespace init
