@@ -7,6 +7,7 @@
 #include <charconv>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <thread>
@@ -155,8 +156,18 @@ int main(int argc, char** argv) {
 
   auto source = o.config_file.empty() ? attestd::metadata_config_source({})
                                       : attestd::file_config_source(o.config_file);
+  // Ready (for init, which then starts acmed and authd) once the configuration
+  // they will ask for is measured, not merely once the sockets listen.
+  std::once_flag ready_once;
   attestd::ConfigMeasurer measurer(
-      std::move(source), runtime, [&peers](const common::json& c) { peers.publish_config(c); },
+      std::move(source), runtime,
+      [&peers, &ready_once](const common::json& c) {
+        peers.publish_config(c);
+        std::call_once(ready_once, [] {
+          (void)common::notify::ready();
+          common::log::info("ready: configuration measured");
+        });
+      },
       std::chrono::seconds(o.config_poll_seconds));
 
   common::HttpsServer server(certificates);
@@ -174,7 +185,6 @@ int main(int argc, char** argv) {
                                 {"config_pcr", o.config_pcr}});
   std::thread http([&server, listen_fd = *fd] { server.listen_on_fd(listen_fd); });
   measurer.start();
-  (void)common::notify::ready();
 
   common::daemon::stop_on_signals(io, [&] {
     common::log::info("stopping");

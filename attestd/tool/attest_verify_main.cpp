@@ -29,7 +29,8 @@ constexpr int kFail = 1;
 constexpr int kCouldNotCheck = 2;
 constexpr std::size_t kNonceBytes = 32;
 
-const std::set<std::string> kValueFlags = {"url", "measurements", "ak-pub", "cacert", "jwks-url"};
+const std::set<std::string> kValueFlags = {"url",    "measurements", "ak-pub",
+                                           "cacert", "jwks-url",     "config-pcr"};
 const std::set<std::string> kBoolFlags = {"json", "no-pki-check", "help"};
 
 void usage() {
@@ -41,6 +42,7 @@ void usage() {
       "                  get-shielded-identity, or from an earlier run)\n"
       "  --jwks-url      also check that authd's JWKS (e.g. https://DOMAIN/jwks.json)\n"
       "                  and the TLS key serving it are bound into the quote\n"
+      "  --config-pcr    PCR of the runtime configuration log (default 15)\n"
       "  --cacert        trust only this CA bundle for the TLS connection\n"
       "  --no-pki-check  accept any TLS certificate; the connection's key must\n"
       "                  still be the one bound into the quote\n"
@@ -105,6 +107,14 @@ int main(int argc, char** argv) {
   auto measurements = attest::parse_measurements(*measurements_json);
   if (!measurements) return could_not_check(measurements.error().message);
   expected.pcrs = *measurements;
+  if (args->contains("config-pcr")) {
+    const std::string& text = args->at("config-pcr");
+    if (text.empty() || text.size() > 2 ||
+        text.find_first_not_of("0123456789") != std::string::npos || std::stoi(text) > 15) {
+      return could_not_check("--config-pcr must be 0 to 15");
+    }
+    expected.config_pcr = static_cast<unsigned>(std::stoi(text));
+  }
   if (args->contains("ak-pub")) {
     auto pem = read_file(args->at("ak-pub"));
     if (!pem) return could_not_check("cannot read " + args->at("ak-pub"));

@@ -170,6 +170,34 @@ common::Status compare_replay(const std::map<unsigned, std::string>& replayed,
   return {};
 }
 
+// The configuration PCR must be explained in full: a log that leaves out
+// events (or says nothing at all) must not pass as "no configuration".
+common::Status check_config_pcr(const RuntimeReplay& replay, const json& events,
+                                const std::map<unsigned, std::string>& reported,
+                                unsigned config_pcr) {
+  for (const auto& event : events) {
+    if (event.value("pcr", config_pcr) != config_pcr) {
+      return fail(Error::Kind::invalid_input,
+                  "runtime event for PCR " + std::to_string(event.value("pcr", 0U)) +
+                      ", expected only PCR " + std::to_string(config_pcr));
+    }
+  }
+  auto quoted = reported.find(config_pcr);
+  if (quoted == reported.end()) {
+    return fail(Error::Kind::invalid_input,
+                "configuration PCR " + std::to_string(config_pcr) + " is not quoted");
+  }
+  auto replayed = replay.pcrs.find(config_pcr);
+  std::string value = replayed == replay.pcrs.end() ? std::string(32, '\0') : replayed->second;
+  if (value != quoted->second) {
+    return fail(Error::Kind::invalid_input, "runtime log does not replay to PCR " +
+                                                std::to_string(config_pcr) + " (log gives " +
+                                                crypto::hex(value) + ", quote has " +
+                                                crypto::hex(quoted->second) + ")");
+  }
+  return compare_replay(replay.pcrs, reported, "runtime log");
+}
+
 }  // namespace
 
 VerificationReport verify_attestation(const json& evidence_json, const Expectations& expected) {
@@ -237,7 +265,7 @@ VerificationReport verify_attestation(const json& evidence_json, const Expectati
     runtime_status = std::unexpected(runtime.error());
   } else {
     config = runtime->config;
-    runtime_status = compare_replay(runtime->pcrs, e.pcrs, "runtime log");
+    runtime_status = check_config_pcr(*runtime, e.runtime_events, e.pcrs, expected.config_pcr);
   }
   checks.add("runtime_log", runtime_status, "runtime configuration log replays");
 

@@ -19,6 +19,7 @@ struct Expectations {
   std::string nonce;                               // raw bytes the verifier sent
   std::map<unsigned, std::string> pcrs;            // from measurements.json (raw values)
   std::optional<std::string> pinned_ak_pem;        // --ak-pub
+  unsigned config_pcr = kDefaultConfigPcr;         // where the runtime log must replay
   std::optional<std::string> tls_spki_sha256_hex;  // of the connection's leaf certificate
   // When the operator fetched authd's /jwks.json: the SHA-256 (hex) of the
   // bytes it got and of the TLS key that served them. Checked only if set.

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <httplib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -83,7 +85,8 @@ class Attestd : public ::testing::Test {
     start_attestd();
   }
 
-  void start_attestd(const std::vector<std::string>& extra = {}) {
+  void start_attestd(const std::vector<std::string>& extra = {},
+                     const std::map<std::string, std::string>& env = {}, bool wait = true) {
     port_ = fixtures::free_tcp_port();
     fixtures::ProcessOptions options;
     options.argv = {fixtures::project_binary("attestd").string(),
@@ -95,9 +98,11 @@ class Attestd : public ::testing::Test {
     options.argv.insert(options.argv.end(), extra.begin(), extra.end());
     options.env = {{"APPLIANCE_RUN_DIR", (dir_.path() / "run").string()},
                    {"GCE_METADATA_HOST", metadata_.address()}};
+    for (const auto& [k, v] : env) options.env[k] = v;
     options.log_file = dir_.path() / "attestd.log";
     attestd_ = std::make_unique<fixtures::Process>(std::move(options));
     ASSERT_TRUE(fixtures::wait_for_tcp_port(port_, std::chrono::seconds(10))) << log();
+    if (!wait) return;
     ASSERT_TRUE(fixtures::wait_until(
         [&] {
           auto status = get("/v1/status");
@@ -296,6 +301,12 @@ TEST_F(Attestd, TamperedEvidenceIsCaughtWithTheRightReason) {
   {  // A runtime configuration value rewritten.
     json lie = genuine;
     lie["runtime_events"][0]["value"] = "evil.example";
+    auto report = attest::verify_attestation(lie, expected);
+    EXPECT_TRUE(failed(report, "runtime_log"));
+  }
+  {  // The runtime log left out: PCR 15 is then unexplained.
+    json lie = genuine;
+    lie["runtime_events"] = json::array();
     auto report = attest::verify_attestation(lie, expected);
     EXPECT_TRUE(failed(report, "runtime_log"));
   }
@@ -510,6 +521,40 @@ TEST_F(Attestd, BindsAcmedCertificateAndAuthdJwks) {
   EXPECT_EQ(run.report["bindings"]["tls_spki_sha256"], spki);
   EXPECT_EQ(other.exit_code, 1) << other.output;
   EXPECT_TRUE(other.failed_check("jwks_binding"));
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(Attestd, SaysReadyOnlyOnceTheConfigurationIsMeasured) {
+  attestd_->stop();
+  auto path = dir_.path() / "notify.sock";
+  int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::snprintf(address.sun_path, sizeof address.sun_path, "%s", path.c_str());
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  auto receive = [fd](int seconds) {
+    timeval timeout{seconds, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    char buffer[256] = {};
+    ssize_t n = recv(fd, buffer, sizeof buffer - 1, 0);
+    return n > 0 ? std::string(buffer, static_cast<std::size_t>(n)) : std::string();
+  };
+  // The metadata server is failing: the configuration cannot be measured.
+  metadata_.fail_next(1000000, 503);
+  start_attestd({}, {{"NOTIFY_SOCKET", path.string()}}, /*wait=*/false);
+  EXPECT_EQ(receive(2), "") << "READY before the configuration was measured";
+  auto status = common::parse_json(get("/v1/status")->body).value_or(json());
+  EXPECT_EQ(status["runtime_config"]["measured"], false);
+
+  metadata_.fail_next(0);
+  EXPECT_NE(receive(20).find("READY=1"), std::string::npos) << log();
+  close(fd);
+  status = common::parse_json(get("/v1/status")->body).value_or(json());
+  EXPECT_EQ(status["runtime_config"]["measured"], true);
 }
 
 }  // namespace
