@@ -172,3 +172,33 @@ TEST(AttesterSwtpm, RuntimeConfigIsMeasuredAndSurvivesTpmResetAndRestart) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(AttesterSwtpm, RsaTemplateInNvGivesAnRsaAkWhoseQuotesVerify) {
+  Swtpm tpm;
+  // Google's RSA AK template shape: RSA 2048, RSASSA/SHA-256, restricted
+  // signing, exponent 0 (= 65537), unique of 256 zero bytes.
+  std::string hex = std::string("0001000b000500720000") + "0010" + "0014000b" + "0800" +
+                    "00000000" + "0100" + std::string(512, '0');
+  ASSERT_TRUE(attest_test::write_nv(tpm, 0x01c10001, *crypto::unhex(hex)));
+  attestd::Attester attester(tpm.tcti());
+  auto identity = attester.identity();
+  ASSERT_TRUE(identity) << identity.error().message;
+  EXPECT_EQ(identity->ak_source, "gce-nv-rsa");
+  std::string qualifying = crypto::sha256("rsa");
+  auto quote = attester.quote(qualifying, all_pcrs());
+  ASSERT_TRUE(quote) << quote.error().message;
+  auto ak = crypto::load_public_key_pem(identity->ak_public_pem);
+  ASSERT_TRUE(ak);
+  EXPECT_EQ(EVP_PKEY_base_id(ak->get()), EVP_PKEY_RSA);
+  EXPECT_TRUE(attest::verify_quote_signature(ak->get(), quote->attest, quote->signature));
+  std::string forged = quote->signature;
+  forged[forged.size() - 1] ^= 1;
+  EXPECT_FALSE(attest::verify_quote_signature(ak->get(), quote->attest, forged));
+  auto check = attest_test::tpm2_checkquote(tpm.work_dir(), identity->ak_public_pem, quote->attest,
+                                            quote->signature, qualifying);
+  EXPECT_EQ(check.exit_code, 0) << check.output;
+}
+
+}  // namespace
