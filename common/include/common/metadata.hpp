@@ -15,7 +15,7 @@
 namespace common {
 
 struct MetadataOptions {
-  std::string host;  // empty: from the environment as above
+  std::string host{};  // empty: from the environment as above
   std::chrono::milliseconds timeout{3000};
   int max_attempts = 5;
   std::chrono::milliseconds initial_backoff{200};
