@@ -1,5 +1,6 @@
 #include "common/daemon.hpp"
 
+#include <csignal>
 #include <memory>
 #include <string_view>
 
@@ -31,6 +32,9 @@ Result<std::map<std::string, std::string>> parse_flags(int argc, char** argv) {
 }
 
 void stop_on_signals(boost::asio::io_context& io, std::function<void()> on_stop) {
+  // A peer that closes its socket mid-write (TLS clients do, and libcurl with
+  // CURLOPT_NOSIGNAL does not shield us) must give EPIPE, not kill the daemon.
+  std::signal(SIGPIPE, SIG_IGN);
   // The handler owns the signal_set, so it lives exactly until the signal
   // arrives (or the io_context is destroyed).
   auto signals = std::make_shared<boost::asio::signal_set>(io, SIGTERM, SIGINT);

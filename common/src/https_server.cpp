@@ -3,6 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <csignal>
+
 #include "common/crypto.hpp"
 #include "common/log.hpp"
 #include "common/x509.hpp"
@@ -111,6 +113,9 @@ HttpsServer::HttpsServer(std::shared_ptr<CertificateStore> certificates, HttpsSe
         return store != nullptr && configure_context(ctx, store);
       }),
       certificates_(std::move(certificates)) {
+  // SSL_write on a connection the client closed raises SIGPIPE, whose default
+  // action would end the whole process; a server must see EPIPE instead.
+  std::signal(SIGPIPE, SIG_IGN);
   set_tcp_nodelay(true);  // cpp-httplib splits writes; Nagle would delay each reply
   set_payload_max_length(options.max_request_bytes);
   set_read_timeout(options.read_timeout_seconds, 0);

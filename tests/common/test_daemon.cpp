@@ -54,6 +54,9 @@ TEST(StopOnSignals, CallsOnStopOnceOnSigterm) {
   raise(SIGTERM);
   io.run();
   EXPECT_EQ(stops, 1);
+  struct sigaction pipe_action {};
+  sigaction(SIGPIPE, nullptr, &pipe_action);
+  EXPECT_EQ(pipe_action.sa_handler, SIG_IGN);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ namespace common::daemon {
 Result<std::map<std::string, std::string>> parse_flags(int argc, char** argv);
 
 // Calls on_stop once on SIGTERM or SIGINT (from the io_context's thread).
+// Also ignores SIGPIPE, so that a peer closing a socket is an EPIPE error.
 void stop_on_signals(boost::asio::io_context& io, std::function<void()> on_stop);
 
 // Exit codes (s6 convention): 100 usage or permanent error, 111 temporary.
