@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
 # Two builds, byte for byte. The source (tracked files plus untracked,
-# non-ignored ones: what the developer has) is copied into two directories
-# with different path lengths, and each image is built with a different umask
-# and TZ. Copy A compiles common, init and the image tools itself and must
-# get the same bytes as the main build (a different source and build path:
-# that is the compile-twice check, done once instead of twice to fit the test
-# budget); its image uses its own init and tools. Copy B's image uses the main
-# build's. The other daemons come from the main build for both (they are
-# compiled with the same flags as init: -ffile-prefix-map for the source and
-# build directories, --build-id=sha1, -Wdate-time). Every artefact must be
-# identical; when the initramfs is not, the first differing file is named.
+# non-ignored ones: what the developer has) is copied once into two
+# directories with different path lengths; each copy is compiled (common,
+# init and the image tools) and builds the image with a different umask and
+# TZ, using its own init and tools. The compiled programs must be identical,
+# which proves the compiler output does not depend on the checkout's path.
+# The other daemons come from the main build for both copies: compiling them
+# twice would not fit the test budget, and they are compiled with the same
+# flags as init (-ffile-prefix-map for the source and build directories,
+# --build-id=sha1, -Wdate-time). Every artefact must be identical; when the
+# initramfs is not, the first differing file inside it is named.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export SOURCE_DATE_EPOCH
 SOURCE_DATE_EPOCH=$(pinned_epoch)
 rm -rf "$work/repro"
 tree_a="$work/repro/a"
 tree_b="$work/repro/second-copy-with-a-longer-path/b"
+mkdir -p "$work/repro"
+# One snapshot for both copies: others may be editing the tree meanwhile.
+(cd "$source_dir" && git ls-files -z --cached --others --exclude-standard |
+  while IFS= read -r -d '' file; do [[ -e "$file" ]] && printf '%s\0' "$file"; done |
+  tar --null -T - -cf -) >"$work/repro/snapshot.tar"
 for tree in "$tree_a" "$tree_b"; do
   mkdir -p "$tree/src"
-  (cd "$source_dir" && git ls-files -z --cached --others --exclude-standard |
-    while IFS= read -r -d '' file; do [[ -e "$file" ]] && printf '%s\0' "$file"; done |
-    tar --null -T - -cf -) | tar -C "$tree/src" -xf -
+  tar -C "$tree/src" -xf "$work/repro/snapshot.tar"
 done
 
 has_init=""
@@ -55,34 +58,30 @@ image() {
     { cat "$tree/image.log" >&2; return 1; }
 }
 
-main_init=""
-for spec in "${programs[@]}"; do
-  [[ "$spec" == --program=init=* ]] && main_init=${spec#--program=init=}
-done
-start=$SECONDS
-(umask 077 && export TZ=Pacific/Kiritimati && compile "$tree_a") || fail "compiling copy A failed"
-echo "compiling copy A took $((SECONDS - start)) s; CPU time (user, system) of this test so far:"
-times | tail -n 1
+own_programs() {
+  local tree=$1
+  [[ -n "$has_init" ]] && echo "--program=init=$tree/build/bin/init"
+  if ((${#daemon_programs[@]})); then printf '%s\n' "${daemon_programs[@]}"; fi
+}
+
+TIMEFORMAT="%R s wall, %U s user, %S s system"
+echo "copy A (umask 077, TZ=Pacific/Kiritimati):"
+time (umask 077 && export TZ=Pacific/Kiritimati && compile "$tree_a" &&
+  mapfile -t args < <(own_programs "$tree_a") && image "$tree_a" "$tree_a/build/tools" "${args[@]}") ||
+  fail "copy A failed"
+echo "copy B (umask 022, TZ=UTC):"
+time (umask 022 && export TZ=UTC && compile "$tree_b" &&
+  mapfile -t args < <(own_programs "$tree_b") && image "$tree_b" "$tree_b/build/tools" "${args[@]}") ||
+  fail "copy B failed"
 ((failures == 0)) || finish
 
-# --- the compiled programs: copy A against the main build.
-for program in cpio-pack image-measure pe-stamp pe-authenticode; do
-  cmp -s "$tree_a/build/tools/$program" "$IMAGE_TOOLS_DIR/$program" &&
-    pass "$program is byte-identical to the main build's" || fail "$program differs from the main build's"
+# --- the compiled programs.
+compiled=(tools/cpio-pack tools/image-measure tools/pe-stamp tools/pe-authenticode)
+[[ -n "$has_init" ]] && compiled+=(bin/init)
+for program in "${compiled[@]}"; do
+  cmp -s "$tree_a/build/$program" "$tree_b/build/$program" &&
+    pass "$program is byte-identical in both copies" || fail "$program differs between the copies"
 done
-if [[ -n "$has_init" ]]; then
-  cmp -s "$tree_a/build/bin/init" "$main_init" && pass "init is byte-identical to the main build's" ||
-    fail "init differs from the main build's (rebuild the main build if its tree changed since)"
-fi
-
-start=$SECONDS
-own_init=()
-[[ -n "$has_init" ]] && own_init=(--program=init="$tree_a/build/bin/init")
-(umask 077 && export TZ=Pacific/Kiritimati &&
-  image "$tree_a" "$tree_a/build/tools" "${own_init[@]}" "${daemon_programs[@]}") || fail "image A failed"
-(umask 022 && export TZ=UTC && image "$tree_b" "$IMAGE_TOOLS_DIR" "${programs[@]}") || fail "image B failed"
-echo "two image builds took $((SECONDS - start)) s"
-((failures == 0)) || finish
 
 # --- the artefacts.
 for artefact in initramfs.manifest initramfs.list initramfs.cpio.zst uki.efi disk.raw image.tar.gz \
