@@ -185,23 +185,28 @@ Result<HttpResponse> http_request(const HttpRequest& request) {
   Easy curl(curl_easy_init());
   if (!curl) return fail(Error::Kind::internal, where + ": no curl handle");
 
-  Slist headers;
-  auto append = [&](const std::string& line) {
-    curl_slist* grown = curl_slist_append(headers.get(), line.c_str());
+  auto append = [](Slist& list, const std::string& line) {
+    curl_slist* grown = curl_slist_append(list.get(), line.c_str());
     if (grown != nullptr) {
-      static_cast<void>(headers.release());
-      headers.reset(grown);
+      static_cast<void>(list.release());
+      list.reset(grown);
     }
   };
-  for (const auto& [name, value] : request.headers) append(name + ": " + value);
-  append("Expect:");  // no 100-continue round trip for small bodies
+  Slist headers;
+  for (const auto& [name, value] : request.headers) append(headers, name + ": " + value);
+  append(headers, "Expect:");  // no 100-continue round trip for small bodies
+  Slist connect_to;
+  for (const auto& entry : request.connect_to) append(connect_to, entry);
 
   Transfer transfer;
   transfer.max_bytes = request.max_response_bytes;
   Blob ca;
   char error_buffer[CURL_ERROR_SIZE] = {};
-  if (const CURLcode rc = configure(curl.get(), request, transfer, headers.get(), ca, error_buffer);
-      rc != CURLE_OK) {
+  CURLcode configured = configure(curl.get(), request, transfer, headers.get(), ca, error_buffer);
+  if (configured == CURLE_OK && connect_to) {
+    configured = curl_easy_setopt(curl.get(), CURLOPT_CONNECT_TO, connect_to.get());
+  }
+  if (const CURLcode rc = configured; rc != CURLE_OK) {
     return fail(Error::Kind::internal, where + ": " + curl_easy_strerror(rc));
   }
   const CURLcode rc = curl_easy_perform(curl.get());

@@ -1,5 +1,6 @@
 #include "common/x509.hpp"
 
+#include <arpa/inet.h>
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
@@ -82,6 +83,25 @@ Result<GeneralNames> dns_general_names(const std::vector<std::string>& names) {
   GeneralNames general(GENERAL_NAMES_new());
   if (!general) return openssl_fail(Error::Kind::internal, "unable to allocate names");
   for (const auto& name : names) {
+    // An IP literal becomes an iPAddress entry (test look-alikes reached by
+    // address); everything else must be a DNS name.
+    if (unsigned char ip[16]; inet_pton(AF_INET, name.c_str(), ip) == 1 ||
+                              inet_pton(AF_INET6, name.c_str(), ip) == 1) {
+      const int length = name.find(':') == std::string::npos ? 4 : 16;
+      GENERAL_NAME* entry = GENERAL_NAME_new();
+      ASN1_OCTET_STRING* octets = ASN1_OCTET_STRING_new();
+      if (entry == nullptr || octets == nullptr || ASN1_OCTET_STRING_set(octets, ip, length) != 1) {
+        GENERAL_NAME_free(entry);
+        ASN1_OCTET_STRING_free(octets);
+        return openssl_fail(Error::Kind::internal, "unable to encode an IP address");
+      }
+      GENERAL_NAME_set0_value(entry, GEN_IPADD, octets);
+      if (sk_GENERAL_NAME_push(general.get(), entry) == 0) {
+        GENERAL_NAME_free(entry);
+        return openssl_fail(Error::Kind::internal, "unable to encode an IP address");
+      }
+      continue;
+    }
     if (!valid_dns_name(name)) {
       return fail(Error::Kind::invalid_input, "not a valid DNS name: '" + name + "'");
     }

@@ -25,6 +25,9 @@ struct HttpRequest {
   std::size_t max_response_bytes = 4U << 20;
   bool capture_peer_certificate = false;
   std::string unix_socket{};   // connect through this Unix socket instead of TCP
+  // curl's "HOST:PORT:CONNECT-TO-HOST:CONNECT-TO-PORT": reach a name at another
+  // address while TLS still checks the name (e.g. a VM behind a port forward).
+  std::vector<std::string> connect_to{};
 };
 
 struct HttpResponse {
