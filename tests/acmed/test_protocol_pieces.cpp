@@ -18,7 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace crypto = common::crypto;
 
-TEST(RetryAfter, SecondsAndHttpDateAndGarbage) {
+TEST(AcmedRetryAfter, SecondsAndHttpDateAndGarbage) {
   const auto now = Clock::from_time_t(1'700'000'000);
   EXPECT_EQ(parse_retry_after("120", now), now + 120s);
   EXPECT_EQ(parse_retry_after(" 0 ", now), now);
@@ -29,7 +29,7 @@ TEST(RetryAfter, SecondsAndHttpDateAndGarbage) {
   EXPECT_FALSE(parse_retry_after("", now));
 }
 
-TEST(LinkHeader, FindsAlternatesAcrossHeadersAndCommas) {
+TEST(AcmedLinkHeader, FindsAlternatesAcrossHeadersAndCommas) {
   std::vector<std::string> headers = {
       R"(<https://ca/cert/1/alt/0>;rel="alternate", <https://ca/dir>;rel="index")",
       R"(<https://ca/cert/1/alt/1>; rel="alternate up")", R"(<https://ca/x,y>;rel=alternate)",
@@ -41,7 +41,7 @@ TEST(LinkHeader, FindsAlternatesAcrossHeadersAndCommas) {
   EXPECT_TRUE(links_with_rel(headers, "nothing").empty());
 }
 
-TEST(Rfc3339, ParsesFractionsAndOffsetsRejectsJunk) {
+TEST(AcmedRfc3339, ParsesFractionsAndOffsetsRejectsJunk) {
   auto base = parse_rfc3339("2025-01-02T03:04:05Z");
   ASSERT_TRUE(base);
   EXPECT_EQ(format_rfc3339(*base), "2025-01-02T03:04:05Z");
@@ -53,7 +53,7 @@ TEST(Rfc3339, ParsesFractionsAndOffsetsRejectsJunk) {
   EXPECT_FALSE(parse_rfc3339("yesterday"));
 }
 
-TEST(Problem, ParsesTypeDetailAndSubproblems) {
+TEST(AcmedProblem, ParsesTypeDetailAndSubproblems) {
   auto problem = parse_problem(
       R"({"type":"urn:ietf:params:acme:error:rejectedIdentifier","detail":"no",)"
       R"("subproblems":[{"type":"urn:ietf:params:acme:error:caa","detail":"caa says no"}]})",
@@ -79,7 +79,7 @@ common::json decode_segment(const common::json& jws, const char* name) {
   return common::json::parse(*bytes);
 }
 
-TEST(Jws, Es256WithJwkThenKidVerifies) {
+TEST(AcmedJws, Es256WithJwkThenKidVerifies) {
   auto key = crypto::generate_p256();
   ASSERT_TRUE(key);
   auto with_jwk = sign_es256(key->get(), {"nonce1", "https://ca/new-account", ""},
@@ -108,7 +108,7 @@ TEST(Jws, Es256WithJwkThenKidVerifies) {
   EXPECT_FALSE(header2.contains("jwk"));
 }
 
-TEST(Jws, ExternalAccountBindingIsHs256OverTheJwk) {
+TEST(AcmedJws, ExternalAccountBindingIsHs256OverTheJwk) {
   auto key = crypto::generate_p256();
   ASSERT_TRUE(key);
   const std::string mac_key = "0123456789abcdef0123456789abcdef";
@@ -125,7 +125,7 @@ TEST(Jws, ExternalAccountBindingIsHs256OverTheJwk) {
   EXPECT_FALSE(external_account_binding(key->get(), "kid-1", "not base64url!", "https://ca/x"));
 }
 
-TEST(NoncePool, FreshestFirstAndOnlyWellFormed) {
+TEST(AcmedNoncePool, FreshestFirstAndOnlyWellFormed) {
   NoncePool pool;
   EXPECT_FALSE(pool.take());
   pool.add("old");
@@ -140,7 +140,7 @@ TEST(NoncePool, FreshestFirstAndOnlyWellFormed) {
   EXPECT_LE(count, 8);
 }
 
-TEST(Directory, ReadsUrlsMetaAndRenewalInfo) {
+TEST(AcmedDirectory, ReadsUrlsMetaAndRenewalInfo) {
   auto directory = parse_directory(common::json::parse(R"({
     "newNonce": "https://ca/nonce", "newAccount": "https://ca/acct", "newOrder": "https://ca/order",
     "renewalInfo": "https://ca/ari/",
@@ -158,7 +158,7 @@ TEST(Directory, ReadsUrlsMetaAndRenewalInfo) {
   EXPECT_FALSE(parse_directory(common::json::array()));
 }
 
-TEST(Config, ValidatesAndDefaults) {
+TEST(AcmedConfig, ValidatesAndDefaults) {
   auto config = config_from_values({{"domain", "App.Example.com, www.example.com app.example.com"},
                                     {"acme_contact", "mailto:ops@example.com"}},
                                    std::nullopt);
@@ -185,7 +185,7 @@ TEST(Config, ValidatesAndDefaults) {
   EXPECT_EQ(eab->eab->kid, "kid");
 }
 
-TEST(Options, FlagsParseAndRejectNonsense) {
+TEST(AcmedOptions, FlagsParseAndRejectNonsense) {
   auto defaults = parse_options({});
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->http_port, 80);

@@ -66,7 +66,7 @@ std::string cli_aki_bytes(const std::string& leaf_path) {
   return bytes.value_or("");
 }
 
-TEST(AriCertId, MatchesTheOpenSslCli) {
+TEST(AcmedAriCertId, MatchesTheOpenSslCli) {
   CliChain chain;
   const std::string aki = cli_aki_bytes((chain.dir.path() / "leaf.pem").string());
   ASSERT_EQ(aki.size(), 20U);
@@ -77,7 +77,7 @@ TEST(AriCertId, MatchesTheOpenSslCli) {
   EXPECT_FALSE(ari_certificate_id("not a pem"));
 }
 
-TEST(PreferredIssuer, MatchesTopmostIssuerOrAnySubject) {
+TEST(AcmedPreferredIssuer, MatchesTopmostIssuerOrAnySubject) {
   CliChain chain;
   EXPECT_TRUE(chain_matches_issuer(chain.leaf_pem, "Test Root X"));
   EXPECT_TRUE(chain_matches_issuer(chain.leaf_pem + chain.ca_pem, "Test Root X"));
@@ -85,7 +85,7 @@ TEST(PreferredIssuer, MatchesTopmostIssuerOrAnySubject) {
   EXPECT_FALSE(chain_matches_issuer("garbage", "Test Root X"));
 }
 
-TEST(RenewalWindow, ParsesAndPicksInside) {
+TEST(AcmedRenewalWindow, ParsesAndPicksInside) {
   auto window = parse_renewal_info(common::json::parse(
       R"({"suggestedWindow":{"start":"2025-01-02T00:00:00Z","end":"2025-01-03T00:00:00Z"},
           "explanationURL":"https://ca/why"})"));
@@ -103,7 +103,7 @@ TEST(RenewalWindow, ParsesAndPicksInside) {
   EXPECT_FALSE(parse_renewal_info(common::json::parse(R"([1,2])")));
 }
 
-TEST(LifetimeRenewal, OneThirdRemainsEvenForSixDayCertificates) {
+TEST(AcmedLifetimeRenewal, OneThirdRemainsEvenForSixDayCertificates) {
   const auto start = Clock::from_time_t(1'700'000'000);
   EXPECT_EQ(lifetime_renewal_time(start, start + 90 * 24h), start + 60 * 24h);
   EXPECT_EQ(lifetime_renewal_time(start, start + 6 * 24h), start + 4 * 24h);
@@ -111,7 +111,7 @@ TEST(LifetimeRenewal, OneThirdRemainsEvenForSixDayCertificates) {
   EXPECT_EQ(lifetime_renewal_time(start, start - 1s), start);
 }
 
-class ResponderTest : public ::testing::Test {
+class AcmedResponderTest : public ::testing::Test {
  protected:
   void SetUp() override {
     auto fd = common::bind_tcp_listener("127.0.0.1", 0);
@@ -135,7 +135,7 @@ class ResponderTest : public ::testing::Test {
   int port_ = 0;
 };
 
-TEST_F(ResponderTest, ServesOfferedTokensOnly) {
+TEST_F(AcmedResponderTest, ServesOfferedTokensOnly) {
   {
     OfferedChallenge offered(book_, "tok_en-1", "tok_en-1.thumb");
     auto response = get("/.well-known/acme-challenge/tok_en-1");
@@ -147,7 +147,7 @@ TEST_F(ResponderTest, ServesOfferedTokensOnly) {
   EXPECT_EQ(get("/.well-known/acme-challenge/tok_en-1").status, 404);  // withdrawn
 }
 
-TEST_F(ResponderTest, RedirectsEverythingElseToTheConfiguredHttpsHost) {
+TEST_F(AcmedResponderTest, RedirectsEverythingElseToTheConfiguredHttpsHost) {
   EXPECT_EQ(get("/login").status, 404);  // no domain yet: nowhere safe to send it
   responder_.set_domain("app.example.com");
   auto response = get("/login?next=%2Fhome");
@@ -158,7 +158,7 @@ TEST_F(ResponderTest, RedirectsEverythingElseToTheConfiguredHttpsHost) {
   EXPECT_EQ(post.header("location"), "https://app.example.com/token");
 }
 
-TEST_F(ResponderTest, RefusesLargeBodies) {
+TEST_F(AcmedResponderTest, RefusesLargeBodies) {
   responder_.set_domain("app.example.com");
   auto response = get("/upload", "POST", std::string(64 * 1024, 'x'));
   EXPECT_EQ(response.status, 413);
