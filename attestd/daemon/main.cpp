@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 
+#include <atomic>
 #include <charconv>
 #include <cstdio>
 #include <map>
@@ -183,11 +184,18 @@ int main(int argc, char** argv) {
   common::log::info("serving", {{"port", common::local_port(*fd).value_or(-1)},
                                 {"tcti", o.tcti},
                                 {"config_pcr", o.config_pcr}});
-  std::thread http([&server, listen_fd = *fd] { server.listen_on_fd(listen_fd); });
+  std::atomic<bool> stopping = false;
+  std::thread http([&, listen_fd = *fd] {
+    if (!server.listen_on_fd(listen_fd) && !stopping) {
+      common::log::critical("HTTPS server stopped unexpectedly");
+      io.stop();  // exit; init restarts us
+    }
+  });
   measurer.start();
 
   common::daemon::stop_on_signals(io, [&] {
     common::log::info("stopping");
+    stopping = true;
     (void)common::notify::stopping();
     server.stop();
     measurer.stop();
@@ -196,6 +204,7 @@ int main(int argc, char** argv) {
     io.stop();
   });
   io.run();
+  server.stop();
   http.join();
-  return 0;
+  return stopping ? 0 : common::daemon::kExitTemporary;
 }

@@ -127,9 +127,11 @@ common::Status RuntimeConfig::reconcile() {
     consistent_ = true;
     return {};
   }
-  common::log::error("configuration PCR does not match the runtime log; quotes will not verify",
-                     {{"pcr", pcr_}, {"pcr_value", common::crypto::hex(*value)}});
   std::lock_guard guard(mutex_);
+  if (consistent_) {  // said once, not at every TPM opening
+    common::log::error("configuration PCR does not match the runtime log; quotes will not verify",
+                       {{"pcr", pcr_}, {"pcr_value", common::crypto::hex(*value)}});
+  }
   consistent_ = false;
   return {};
 }
