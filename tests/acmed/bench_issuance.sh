@@ -28,12 +28,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# A loopback TCP port nobody listens on right now.
+# A loopback TCP port nobody listens on right now and not handed out before
+# (the programs bind theirs only later). Sets $port (no subshell, so the
+# record of handed-out ports survives).
+declare -A taken=()
 free_port() {
-  local port
   while :; do
     port=$(shuf -i 20000-60000 -n 1)
-    ss -Htln "sport = :$port" | grep -q . || { echo "$port"; return; }
+    [[ -z ${taken[$port]:-} ]] || continue
+    ss -Htln "sport = :$port" | grep -q . && continue
+    taken[$port]=1
+    return
   done
 }
 
@@ -62,8 +67,13 @@ ca_json=$(awk '{printf "%s\\n", $0}' "$work/cert.pem")
 
 times=()
 for ((run = 1; run <= runs; run++)); do
-  acme=$(free_port) mgmt=$(free_port) dns=$(free_port) cts=$(free_port)
-  http=$(free_port) md=$(free_port) tls=$(free_port)
+  free_port; acme=$port
+  free_port; mgmt=$port
+  free_port; dns=$port
+  free_port; cts=$port
+  free_port; http=$port
+  free_port; md=$port
+  free_port; tls=$port
   cat >"$work/pebble.json" <<JSON
 {"pebble": {"listenAddress": "127.0.0.1:$acme", "managementListenAddress": "127.0.0.1:$mgmt",
   "certificate": "$work/cert.pem", "privateKey": "$work/key.pem", "httpPort": $http,
