@@ -8,6 +8,7 @@
 // (tests, local runs) that exits 0 after stopping, 100 on a bad table or
 // usage, 111 on an environment failure.
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
@@ -70,7 +71,6 @@ void load_modules(const Options& options, const init::ServiceTable& table) {
 // Brings up lo and, by the table's policy, starts DHCP on the chosen
 // interface; calls on_ready at the first lease (or at once without DHCP).
 std::unique_ptr<init::dhcp::Client> start_network(boost::asio::io_context& io,
-                                                  const Options& options,
                                                   const init::ServiceTable& table,
                                                   std::function<void()> on_ready) {
   if (auto up = init::net::link_up("lo"); !up) {
@@ -96,7 +96,6 @@ std::unique_ptr<init::dhcp::Client> start_network(boost::asio::io_context& io,
     on_ready();
     return nullptr;
   }
-  (void)options;
   return client;
 }
 
@@ -149,7 +148,7 @@ int supervise(const Options& options, const init::ServiceTable& table) {
   std::unique_ptr<init::dhcp::Client> dhcp;
   boost::asio::steady_timer network_wait(io);
   if (options.network) {
-    dhcp = start_network(io, options, table, start_services);
+    dhcp = start_network(io, table, start_services);
     network_wait.expires_after(kNetworkWait);
     network_wait.async_wait([&](const boost::system::error_code& error) {
       if (error || services_started) return;
@@ -177,9 +176,12 @@ int main(int argc, char** argv) {
     if (is_pid1) init::end_machine(FailurePolicy::poweroff);
     return common::daemon::kExitPermanent;
   }
+  // A service's closed socket must cost init an error value, never its life.
+  signal(SIGPIPE, SIG_IGN);
   if (options->machine_setup) {
     if (auto mounted = init::mount_filesystems(); !mounted) fatal(*options, mounted.error(), 111);
     init::attach_console();
+    init::route_ctrl_alt_del_to_sigint();
   }
   auto table = init::load_service_table(options->services_file);
   if (!table) fatal(*options, table.error(), exit_code_for(table.error()));

@@ -42,6 +42,10 @@ namespace init {
   for (;;) pause();
 }
 
+void route_ctrl_alt_del_to_sigint() {
+  if (reboot(RB_DISABLE_CAD) < 0) common::log::warning("unable to disable Ctrl-Alt-Del reboot");
+}
+
 struct PowerButton::Device : std::enable_shared_from_this<PowerButton::Device> {
   Device(boost::asio::io_context& io, int fd, std::string p, std::function<void()>& press)
       : stream(io, fd), path(std::move(p)), on_press(press) {}

@@ -17,6 +17,10 @@ namespace init {
 // Never returns (if reboot(2) fails, PID 1 must still not exit).
 [[noreturn]] void end_machine(FailurePolicy how);
 
+// Ctrl-Alt-Del (and QEMU's sendkey) then sends SIGINT to PID 1, which stops
+// the services in order, instead of an immediate reboot without sync.
+void route_ctrl_alt_del_to_sigint();
+
 class PowerButton {
  public:
   // Watches every event device that can report KEY_POWER; on_press runs on

@@ -124,12 +124,12 @@ service crashy
   ASSERT_NE(third, std::string::npos) << log;
   EXPECT_LT(first, second);
   EXPECT_LT(second, third);
-  // ... and the observed gaps honour them and grow.
+  // ... and each observed gap honours its delay. (Comparing the gaps with
+  // each other would be a timing assertion: a slow start, e.g. under ASan,
+  // can add more than the difference between two delays.)
   EXPECT_GE(gaps[0], 200);
   EXPECT_GE(gaps[1], 400);
   EXPECT_GE(gaps[2], 800);
-  EXPECT_LT(gaps[0], gaps[1]);
-  EXPECT_LT(gaps[1], gaps[2]);
   auto status = init.service_status("crashy");
   EXPECT_EQ(status["restarts"], 3);
   EXPECT_EQ(status["last_exit"]["signal"], SIGKILL);
