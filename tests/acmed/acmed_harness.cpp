@@ -47,6 +47,7 @@ AcmedHarness::AcmedHarness(HarnessOptions options) : options_(std::move(options)
                             {"acme_ca_pem", pebble_->listener_ca_pem()},
                             {"acme_contact", "ops@example.com"}};
   for (const auto& [key, value] : options_.attributes) attributes[key] = value;
+  attributes_ = attributes;
   metadata_.emplace(nlohmann::json{{"instance", {{"attributes", attributes}}}});
 }
 
@@ -57,14 +58,15 @@ std::string AcmedHarness::socket_path() const {
 }
 
 void AcmedHarness::start_acmed() {
-  std::vector<std::string> argv = {fixtures::project_binary("acmed").string(),
-                                   "--config-source=metadata",
-                                   "--http-host=127.0.0.1",
-                                   "--http-port=" + std::to_string(http_port_),
-                                   "--retry-initial-ms=300",
-                                   "--retry-max-ms=1500",
-                                   "--poll-initial-ms=50",
-                                   "--ari-recheck-min-seconds=1"};
+  std::vector<std::string> argv = {
+      fixtures::project_binary("acmed").string(),
+      options_.config_from_attestd ? "--config-source=attestd" : "--config-source=metadata",
+      "--http-host=127.0.0.1",
+      "--http-port=" + std::to_string(http_port_),
+      "--retry-initial-ms=300",
+      "--retry-max-ms=1500",
+      "--poll-initial-ms=50",
+      "--ari-recheck-min-seconds=1"};
   argv.insert(argv.end(), options_.flags.begin(), options_.flags.end());
   acmed_.emplace(fixtures::ProcessOptions{argv,
                                           {{"GCE_METADATA_HOST", metadata_->address()},

@@ -23,6 +23,7 @@ struct HarnessOptions {
   fixtures::PebbleOptions pebble;                 // http01_port is filled in unless set
   std::map<std::string, std::string> attributes;  // extra metadata attributes
   std::vector<std::string> flags;                 // extra acmed flags
+  bool config_from_attestd = false;               // --config-source=attestd instead of metadata
 };
 
 class AcmedHarness {
@@ -36,6 +37,9 @@ class AcmedHarness {
   fixtures::MetadataServer& metadata() { return *metadata_; }
   int http_port() const { return http_port_; }
   std::string socket_path() const;
+  const std::filesystem::path& run_dir() const { return run_dir_.path(); }
+  // The attributes acmed's configuration is made of (as served by metadata).
+  nlohmann::json attributes() const { return attributes_; }
 
   std::string log() const;
   std::size_t log_count(const std::string& needle) const;
@@ -53,6 +57,7 @@ class AcmedHarness {
   HarnessOptions options_;
   fixtures::TempDir run_dir_;
   int http_port_ = 0;
+  nlohmann::json attributes_;
   std::optional<fixtures::Pebble> pebble_;
   std::optional<fixtures::MetadataServer> metadata_;
   std::optional<fixtures::Process> acmed_;

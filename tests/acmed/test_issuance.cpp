@@ -21,6 +21,7 @@
 #include "common/crypto.hpp"
 #include "common/http_client.hpp"
 #include "common/ipc_client.hpp"
+#include "common/ipc_server.hpp"
 
 namespace acmed_test {
 namespace {
@@ -352,6 +353,34 @@ TEST(AcmedPebble, PreferredIssuerPicksTheAlternateChain) {
   ASSERT_TRUE(issued.is_object());
   EXPECT_EQ(openssl_verify(issued["chain_pem"], harness.pebble().root_pem(1)), "") << harness.log();
   EXPECT_NE(openssl_verify(issued["chain_pem"], harness.pebble().root_pem(0)), "");
+}
+
+// The appliance's default: configuration from attestd's config.get (here a
+// stand-in attestd socket serving the same attributes), secrets from metadata.
+TEST(AcmedPebble, TakesItsConfigurationFromAttestd) {
+  HarnessOptions options;
+  options.config_from_attestd = true;
+  AcmedHarness harness(options);
+  boost::asio::io_context io;
+  auto server =
+      common::ipc::Server::listen(io, (harness.run_dir() / "attestd" / "ipc.sock").string(),
+                                  common::ipc::ServerOptions{.allowed_uids = {geteuid()}});
+  ASSERT_TRUE(server) << server.error().message;
+  std::atomic<int> calls{0};
+  const common::json config = harness.attributes();
+  (*server)->on("config.get", [&](const common::json&, const common::ipc::Peer&) {
+    ++calls;
+    return common::Result<common::json>(common::json{{"config", config}});
+  });
+  // Nothing in the metadata server but what is not measured.
+  for (const auto& [key, _] : config.items()) harness.metadata().remove_instance_attribute(key);
+  std::thread io_thread([&] { io.run(); });
+  harness.start_acmed();
+  auto issued = harness.wait_for_issued(kIssueTimeout);
+  EXPECT_TRUE(issued.is_object());
+  EXPECT_GE(calls.load(), 1);
+  io.stop();
+  io_thread.join();
 }
 
 // Connects as `uid` from a forked child using only system calls, and reports
