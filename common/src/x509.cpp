@@ -85,8 +85,8 @@ Result<GeneralNames> dns_general_names(const std::vector<std::string>& names) {
   for (const auto& name : names) {
     // An IP literal becomes an iPAddress entry (test look-alikes reached by
     // address); everything else must be a DNS name.
-    if (unsigned char ip[16]; inet_pton(AF_INET, name.c_str(), ip) == 1 ||
-                              inet_pton(AF_INET6, name.c_str(), ip) == 1) {
+    if (unsigned char ip[16];
+        inet_pton(AF_INET, name.c_str(), ip) == 1 || inet_pton(AF_INET6, name.c_str(), ip) == 1) {
       const int length = name.find(':') == std::string::npos ? 4 : 16;
       GENERAL_NAME* entry = GENERAL_NAME_new();
       ASN1_OCTET_STRING* octets = ASN1_OCTET_STRING_new();

@@ -258,6 +258,24 @@ TEST_F(HttpsClientTest, CapturesThePeerCertificate) {
   EXPECT_EQ(response->peer_certificate_pem, cert_pem);
 }
 
+TEST_F(HttpsClientTest, ConnectToReachesANameAtAnotherAddress) {
+  // The name stays "login.test" for TLS while the connection goes to us.
+  auto [pem, key] = identity("login.test");
+  auto chain = common::x509::parse_chain_pem(pem).value();
+  Running<httplib::SSLServer> named(chain[0].get(), key.get());
+  named.server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content("named", "text/plain");
+  });
+  named.start();
+  auto response =
+      http_request({.url = "https://login.test/",
+                    .ca_pem = pem,
+                    .only_ca_pem = true,
+                    .connect_to = {"login.test:443:127.0.0.1:" + std::to_string(named.port)}});
+  ASSERT_TRUE(response.has_value()) << response.error().message;
+  EXPECT_EQ(response->body, "named");
+}
+
 TEST(UrlEncoding, PercentEncodesAllButUnreserved) {
   EXPECT_EQ(common::url_encode("aZ09-._~"), "aZ09-._~");
   EXPECT_EQ(common::url_encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");

@@ -89,6 +89,21 @@ TEST_F(X509Test, CsrVerifiesWithOpensslAndCarriesTheNames) {
   EXPECT_NE(out.find("CN = example.test"), std::string::npos) << out;
 }
 
+TEST_F(X509Test, IpLiteralsBecomeIpAddressEntries) {
+  auto pem =
+      x509::self_signed_pem(key.get(), {"localhost", "127.0.0.1", "::1"}, std::chrono::hours(1));
+  ASSERT_TRUE(pem.has_value()) << pem.error().message;
+  write_file(file("cert.pem"), *pem);
+  const auto text = openssl({"x509", "-in", file("cert.pem"), "-noout", "-ext", "subjectAltName"});
+  EXPECT_NE(text.find("DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1"),
+            std::string::npos)
+      << text;
+  const auto out =
+      openssl({"verify", "-CAfile", file("cert.pem"), "-verify_ip", "127.0.0.1", file("cert.pem")});
+  EXPECT_NE(out.find(": OK"), std::string::npos) << out;
+  EXPECT_EQ(x509::describe_leaf_pem(*pem)->dns_names, std::vector<std::string>{"localhost"});
+}
+
 TEST_F(X509Test, RefusesBadNames) {
   for (const std::vector<std::string>& names : {std::vector<std::string>{},
                                                 {""},
