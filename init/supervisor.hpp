@@ -55,6 +55,7 @@ class Supervisor {
   void perform(Slot& slot, const Action& action);
   void spawn(Slot& slot);
   void evaluate();
+  void log_if_all_ready() const;
   void on_notify(pid_t sender, std::string_view message);
   Slot* find(const std::string& name);
   bool dependents_stopped(const Slot& slot) const;
