@@ -105,7 +105,8 @@ void Simulation::boot() {
        "--monitor=" + monitor_socket_.string(), "--netdev-extra=" + forwards},
       {},
       work_dir_ / "qemu.log",
-      work_dir_});
+      work_dir_,
+      /*new_process_group=*/true});
 }
 
 bool Simulation::qemu_running() { return qemu_ && qemu_->running(); }
