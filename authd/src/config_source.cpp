@@ -1,0 +1,107 @@
+#include "config_source.hpp"
+
+#include <array>
+#include <string_view>
+
+#include "common/ipc_client.hpp"
+#include "common/ipc_contracts.hpp"
+#include "common/log.hpp"
+
+namespace authd {
+namespace {
+
+using common::Error;
+using common::fail;
+
+constexpr std::array<std::string_view, 7> kKeys = {
+    "domain",          "paypal_client_id", "paypal_environment", "paypal_authorize_url",
+    "paypal_api_base", "oidc_clients",     "extra_ca_pem"};
+
+common::Result<std::map<std::string, std::string>> from_metadata(const common::MetadataClient& md) {
+  std::map<std::string, std::string> values;
+  for (auto key : kKeys) {
+    auto value = md.attribute(key);
+    if (value) {
+      values.emplace(key, *value);
+    } else if (value.error().kind != Error::Kind::not_found) {
+      return std::unexpected(common::wrap(value.error(), "unable to read " + std::string(key)));
+    }
+  }
+  return values;
+}
+
+common::Result<std::map<std::string, std::string>> from_attestd() {
+  namespace contract = common::contract::attestd;
+  auto client = common::ipc::Client::connect(common::contract::socket_path(contract::socket));
+  if (!client) return std::unexpected(common::wrap(client.error(), "unable to reach attestd"));
+  auto reply = client->call(contract::config_get);
+  if (!reply) return std::unexpected(common::wrap(reply.error(), "unable to get config"));
+  auto config = reply->find("config");
+  if (config == reply->end() || !config->is_object()) {
+    return fail(Error::Kind::invalid_input, "unable to get config: attestd sent no object");
+  }
+  std::map<std::string, std::string> values;
+  for (auto key : kKeys) {
+    auto it = config->find(key);
+    if (it != config->end() && it->is_string()) values.emplace(key, it->get<std::string>());
+  }
+  return values;
+}
+
+}  // namespace
+
+common::Result<ConfigSource> parse_config_source(const std::string& text) {
+  if (text == "attestd") return ConfigSource::attestd;
+  if (text == "metadata") return ConfigSource::metadata;
+  return fail(Error::Kind::invalid_input, "--config-source must be attestd or metadata");
+}
+
+common::Result<std::map<std::string, std::string>> load_values(ConfigSource source,
+                                                               const common::MetadataClient& md) {
+  return source == ConfigSource::attestd ? from_attestd() : from_metadata(md);
+}
+
+common::Result<std::string> load_paypal_secret(const common::MetadataClient& md,
+                                               SecretManagerOptions secret_manager) {
+  auto direct = md.attribute("paypal_client_secret");
+  if (direct) return *direct;
+  if (direct.error().kind != Error::Kind::not_found) {
+    return std::unexpected(common::wrap(direct.error(), "unable to read paypal_client_secret"));
+  }
+  auto ref = md.attribute("paypal_client_secret_ref");
+  if (!ref) {
+    if (ref.error().kind == Error::Kind::not_found) {
+      return fail(Error::Kind::invalid_input,
+                  "neither paypal_client_secret nor paypal_client_secret_ref is set");
+    }
+    return std::unexpected(common::wrap(ref.error(), "unable to read paypal_client_secret_ref"));
+  }
+  auto token = md.service_account_token();
+  if (!token) {
+    return std::unexpected(common::wrap(token.error(), "unable to get a service account token"));
+  }
+  auto secret = access_secret_version(*ref, token->token, secret_manager);
+  if (!secret) return std::unexpected(secret.error());
+  common::log::info("PayPal client secret read from Secret Manager", {{"secret", *ref}});
+  // A secret stored with a trailing newline (echo ... | gcloud secrets create)
+  // is a classic mistake; PayPal secrets never end in whitespace.
+  while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) {
+    secret->pop_back();
+  }
+  return *secret;
+}
+
+common::Result<Config> load_config(ConfigSource source, const common::MetadataClient& md,
+                                   SecretManagerOptions secret_manager) {
+  auto values = load_values(source, md);
+  if (!values) return std::unexpected(values.error());
+  if (secret_manager.ca_pem.empty()) {
+    auto ca = values->find("extra_ca_pem");
+    if (ca != values->end()) secret_manager.ca_pem = ca->second;
+  }
+  auto secret = load_paypal_secret(md, std::move(secret_manager));
+  if (!secret) return std::unexpected(secret.error());
+  return parse_config(*values, std::move(*secret));
+}
+
+}  // namespace authd

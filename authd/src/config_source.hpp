@@ -1,0 +1,35 @@
+#pragma once
+// Where authd's configuration comes from. In the appliance it is attestd
+// (config.get), which measures the values into a PCR before serving them, so
+// that authd never acts on a value the quote does not prove. Tests and local
+// runs may read the metadata server directly. The PayPal client secret is
+// never measured: it always comes from the metadata server, either as the
+// attribute `paypal_client_secret` or through Secret Manager
+// (`paypal_client_secret_ref` = projects/P/secrets/S/versions/V).
+
+#include <map>
+#include <string>
+
+#include "common/error.hpp"
+#include "common/metadata.hpp"
+#include "config.hpp"
+#include "secret_manager.hpp"
+
+namespace authd {
+
+enum class ConfigSource { attestd, metadata };
+
+common::Result<ConfigSource> parse_config_source(const std::string& text);
+
+// The keys authd reads (all of them measured by attestd).
+common::Result<std::map<std::string, std::string>> load_values(ConfigSource source,
+                                                               const common::MetadataClient& md);
+
+// The PayPal client secret, from the attribute or its Secret Manager reference.
+common::Result<std::string> load_paypal_secret(const common::MetadataClient& md,
+                                               SecretManagerOptions secret_manager);
+
+common::Result<Config> load_config(ConfigSource source, const common::MetadataClient& md,
+                                   SecretManagerOptions secret_manager);
+
+}  // namespace authd

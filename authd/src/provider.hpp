@@ -1,0 +1,82 @@
+#pragma once
+// The OpenID Connect provider: PayPal upstream, standard OIDC downstream.
+// Handlers take and fill cpp-httplib requests so that tests can call them
+// in-process with a fake clock, and routes.cpp binds them to the server.
+//
+// Flow: RP -> /authorize (validated, remembered, cookie set) -> PayPal ->
+// /callback (cookie checked, code redeemed at PayPal, user info read) ->
+// RP redirect_uri?code&state&iss -> RP POSTs /token -> id_token (ES256).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <httplib.h>
+
+#include "config.hpp"
+#include "key_ring.hpp"
+#include "login_state.hpp"
+#include "paypal_client.hpp"
+#include "ttl_store.hpp"
+
+namespace authd {
+
+struct ProviderOptions {
+  std::int64_t login_ttl_seconds = 600;  // time a person has at PayPal
+  std::int64_t code_ttl_seconds = 60;
+  std::int64_t access_token_ttl_seconds = 3600;
+  std::int64_t id_token_ttl_seconds = 3600;
+  std::size_t max_pending_logins = 20000;
+  std::size_t max_codes = 20000;
+  std::size_t max_access_tokens = 100000;
+  std::chrono::milliseconds upstream_timeout{10000};  // each call to PayPal
+};
+
+using Clock = std::function<std::int64_t()>;  // unix seconds
+std::int64_t system_clock_seconds();
+
+class Provider {
+ public:
+  Provider(Config config, std::shared_ptr<KeyRing> keys, ProviderOptions options,
+           Clock clock = system_clock_seconds);
+
+  void discovery(const httplib::Request& req, httplib::Response& res) const;
+  void jwks(const httplib::Request& req, httplib::Response& res) const;
+  void authorize(const httplib::Request& req, httplib::Response& res);
+  void callback(const httplib::Request& req, httplib::Response& res);
+  void token(const httplib::Request& req, httplib::Response& res);
+  void userinfo(const httplib::Request& req, httplib::Response& res);
+
+  const Config& config() const { return config_; }
+  const std::string& discovery_bytes() const { return discovery_bytes_; }
+
+ private:
+  void redirect_with_code(const PendingLogin& login, const PayPalUser& user,
+                          httplib::Response& res);
+  void redirect_error(const PendingLogin& login, std::string_view error,
+                      std::string_view description, httplib::Response& res) const;
+  void token_error(httplib::Response& res, int status, std::string_view error,
+                   std::string_view description) const;
+
+  Config config_;
+  std::shared_ptr<KeyRing> keys_;
+  ProviderOptions options_;
+  Clock clock_;
+  PayPalClient paypal_;
+  std::string discovery_bytes_;
+  TtlStore<PendingLogin> logins_;
+  TtlStore<IssuedCode> codes_;
+  TtlStore<std::string> redeemed_codes_;  // code hash -> access token hash, for replays
+  TtlStore<AccessGrant> access_tokens_;
+};
+
+// The cookie that binds a pending login to the browser that started it.
+std::string login_cookie_name(const std::string& upstream_state);
+// Random, URL-safe, 256 bits.
+std::string random_token();
+// The key under which a bearer secret is stored: its SHA-256 (raw).
+std::string token_key(const std::string& token);
+
+}  // namespace authd

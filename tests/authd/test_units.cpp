@@ -1,0 +1,195 @@
+// Small pieces of authd on their own: configuration, PKCE, CRC32C, the
+// bounded stores, the rate limiter, key rotation, PayPal user info parsing.
+
+#include <gtest/gtest.h>
+
+#include "common/crypto.hpp"
+#include "config.hpp"
+#include "crc32c.hpp"
+#include "flow.hpp"
+#include "html_pages.hpp"
+#include "http_headers.hpp"
+#include "key_ring.hpp"
+#include "options.hpp"
+#include "paypal_client.hpp"
+#include "pkce.hpp"
+#include "rate_limiter.hpp"
+#include "secret_manager.hpp"
+#include "ttl_store.hpp"
+
+namespace {
+
+std::map<std::string, std::string> minimal_values() {
+  return {{"domain", "login.example.com"},
+          {"paypal_client_id", "AZ123"},
+          {"oidc_clients", authd_test::oidc_clients_json()}};
+}
+
+TEST(Config, DefaultsToSandboxEndpointsAndHttpsIssuer) {
+  auto config = authd::parse_config(minimal_values(), "secret");
+  ASSERT_TRUE(config) << config.error().message;
+  EXPECT_EQ(config->issuer, "https://login.example.com");
+  EXPECT_EQ(config->paypal.authorize_url, "https://www.sandbox.paypal.com/signin/authorize");
+  EXPECT_EQ(config->paypal.api_base, "https://api-m.sandbox.paypal.com");
+  EXPECT_EQ(config->clients.size(), 3U);
+  EXPECT_TRUE(config->client("spa")->is_public);
+  EXPECT_EQ(config->callback_url(), "https://login.example.com/callback");
+}
+
+TEST(Config, LiveEndpointsAndOverrides) {
+  auto values = minimal_values();
+  values["paypal_environment"] = "live";
+  auto live = authd::parse_config(values, "secret");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->paypal.authorize_url, "https://www.paypal.com/signin/authorize");
+  EXPECT_EQ(live->paypal.api_base, "https://api-m.paypal.com");
+  values["paypal_api_base"] = "https://paypal.sim:8443/";
+  auto overridden = authd::parse_config(values, "secret");
+  ASSERT_TRUE(overridden);
+  EXPECT_EQ(overridden->paypal.api_base, "https://paypal.sim:8443");
+}
+
+TEST(Config, RejectsBadValuesWithClearErrors) {
+  auto values = minimal_values();
+  EXPECT_FALSE(authd::parse_config(values, ""));  // no secret
+  values["paypal_environment"] = "production";
+  auto env = authd::parse_config(values, "s");
+  ASSERT_FALSE(env);
+  EXPECT_NE(env.error().message.find("live"), std::string::npos);
+  values = minimal_values();
+  values["domain"] = "bad domain/";
+  EXPECT_FALSE(authd::parse_config(values, "s"));
+  for (const char* clients :
+       {"not json", "{}", "[{\"client_id\": \"a\"}]",
+        "[{\"client_id\": \"a\", \"redirect_uris\": [\"http://evil.example/cb\"], \"public\": "
+        "true}]",
+        "[{\"client_id\": \"a\", \"redirect_uris\": [\"https://a/cb#f\"], \"public\": true}]",
+        "[{\"client_id\": \"a\", \"redirect_uris\": [\"https://a/cb\"]}]",
+        "[{\"client_id\": \"a\", \"redirect_uris\": [\"https://a/cb\"], "
+        "\"client_secret_sha256\": \"abc\"}]",
+        "[{\"client_id\": \"a\", \"redirect_uris\": [\"https://a/cb\"], \"public\": true},"
+        " {\"client_id\": \"a\", \"redirect_uris\": [\"https://a/cb\"], \"public\": true}]"}) {
+    EXPECT_FALSE(authd::parse_oidc_clients(clients)) << clients;
+  }
+}
+
+TEST(Options, FlagsParseAndRejectNonsense) {
+  auto options = authd::parse_options({{"port", "8443"}, {"config-source", "metadata"}});
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->port, 8443);
+  EXPECT_EQ(options->config_source, authd::ConfigSource::metadata);
+  EXPECT_EQ(authd::parse_options({})->config_source, authd::ConfigSource::attestd);
+  EXPECT_FALSE(authd::parse_options({{"port", "0"}}));
+  EXPECT_FALSE(authd::parse_options({{"port", "12x"}}));
+  EXPECT_FALSE(authd::parse_options({{"config-source", "disk"}}));
+  EXPECT_FALSE(authd::parse_options({{"colour", "blue"}}));
+}
+
+TEST(Pkce, S256AsRfc7636AppendixB) {
+  // The RFC's own example.
+  const std::string verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+  const std::string challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+  EXPECT_TRUE(authd::is_valid_code_challenge(challenge));
+  EXPECT_TRUE(authd::pkce_s256_matches(verifier, challenge));
+  EXPECT_FALSE(authd::pkce_s256_matches(verifier + "x", challenge));
+  EXPECT_FALSE(authd::pkce_s256_matches("short", challenge));
+  EXPECT_FALSE(authd::is_valid_code_challenge("short"));
+  EXPECT_FALSE(authd::is_valid_code_verifier(std::string(129, 'a')));
+  EXPECT_FALSE(authd::is_valid_code_verifier(std::string(43, '+')));
+}
+
+TEST(Crc32c, KnownCheckValue) {
+  EXPECT_EQ(authd::crc32c("123456789"), 0xE3069283U);
+  EXPECT_EQ(authd::crc32c(""), 0U);
+}
+
+TEST(SecretName, OnlyVersionNames) {
+  EXPECT_TRUE(authd::is_secret_version_name("projects/p-1/secrets/paypal/versions/latest"));
+  EXPECT_TRUE(authd::is_secret_version_name("projects/123/secrets/s_2/versions/3"));
+  EXPECT_FALSE(authd::is_secret_version_name("projects/p/secrets/s"));
+  EXPECT_FALSE(authd::is_secret_version_name("projects/p/secrets/s/versions/1/x"));
+  EXPECT_FALSE(authd::is_secret_version_name("projects/../secrets/s/versions/1"));
+  EXPECT_FALSE(authd::is_secret_version_name("projects/p/secrets/s/versions/1?x"));
+}
+
+TEST(TtlStore, SingleUseExpiryAndCap) {
+  authd::TtlStore<int> store(3);
+  store.put("a", 1, 100, 0);
+  EXPECT_EQ(store.take("a", 50), 1);
+  EXPECT_EQ(store.take("a", 50), std::nullopt) << "single use";
+  store.put("b", 2, 100, 0);
+  EXPECT_EQ(store.get("b", 100), std::nullopt) << "expired at its deadline";
+  authd::TtlStore<int> capped(3);
+  for (int i = 0; i < 10; ++i) capped.put(std::to_string(i), i, 1000, 0);
+  EXPECT_EQ(capped.size(), 3U);
+  EXPECT_EQ(capped.get("9", 1), 9);
+  EXPECT_EQ(capped.get("0", 1), std::nullopt) << "the oldest made room";
+}
+
+TEST(RateLimiter, BurstThenSustainedRatePerAddress) {
+  authd::RateLimiter limiter({3, 1, 2});
+  EXPECT_TRUE(limiter.allow("1.1.1.1", 0));
+  EXPECT_TRUE(limiter.allow("1.1.1.1", 0));
+  EXPECT_TRUE(limiter.allow("1.1.1.1", 0));
+  EXPECT_FALSE(limiter.allow("1.1.1.1", 0));
+  EXPECT_TRUE(limiter.allow("2.2.2.2", 0)) << "another address has its own bucket";
+  EXPECT_TRUE(limiter.allow("1.1.1.1", 1.0)) << "one token per second";
+  EXPECT_FALSE(limiter.allow("1.1.1.1", 1.0));
+  EXPECT_TRUE(limiter.allow("3.3.3.3", 1.0)) << "bounded table makes room";
+}
+
+TEST(KeyRing, RotatesAndKeepsOldKeysUntilTheirTokensExpire) {
+  auto ring = authd::KeyRing::create({100, 50, 10}, 1000);
+  ASSERT_TRUE(ring);
+  auto& keys = **ring;
+  const auto first = keys.active_kid();
+  EXPECT_EQ(first.size(), 43U) << "base64url SHA-256 thumbprint";
+  EXPECT_FALSE(keys.maintain(1099).value());
+  EXPECT_TRUE(keys.maintain(1100).value());
+  EXPECT_NE(keys.active_kid(), first);
+  EXPECT_EQ(keys.key_count(), 2U);
+  EXPECT_FALSE(keys.maintain(1159).value()) << "kept for token lifetime + skew";
+  EXPECT_TRUE(keys.maintain(1160).value());
+  EXPECT_EQ(keys.key_count(), 1U);
+  auto jwks = common::parse_json(*keys.jwks_bytes());
+  ASSERT_TRUE(jwks);
+  EXPECT_EQ((*jwks)["keys"][0]["kid"], keys.active_kid());
+  EXPECT_EQ((*jwks)["keys"][0]["alg"], "ES256");
+}
+
+TEST(PayPalUserInfo, ParsesPaypalV11AndToleratesStringBooleans) {
+  auto user = authd::parse_paypal_userinfo(R"({
+    "user_id": "https://www.paypal.com/webapps/auth/identity/user/abc",
+    "name": "A B", "payer_id": "PAYER1", "verified_account": "true",
+    "emails": [{"value": "second@example.com", "primary": false, "confirmed": false},
+               {"value": "main@example.com", "primary": true, "confirmed": true}]})");
+  ASSERT_TRUE(user) << user.error().message;
+  EXPECT_EQ(user->payer_id, "PAYER1");
+  EXPECT_EQ(user->email, "main@example.com");
+  EXPECT_TRUE(user->email_verified);
+  EXPECT_TRUE(user->verified_account);
+  auto unverified = authd::parse_paypal_userinfo(
+      R"({"payer_id": "P2", "verified_account": false, "emails": []})");
+  ASSERT_TRUE(unverified);
+  EXPECT_FALSE(unverified->verified_account);
+  EXPECT_TRUE(unverified->email.empty());
+  EXPECT_FALSE(authd::parse_paypal_userinfo(R"({"user_id": "no payer id"})"));
+  EXPECT_FALSE(authd::parse_paypal_userinfo("[1, 2"));
+  EXPECT_FALSE(authd::parse_paypal_userinfo(R"({"payer_id": 5})"));
+}
+
+TEST(HttpDetails, EscapingCookiesAndForms) {
+  EXPECT_EQ(authd::html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+  httplib::Request req;
+  req.headers.emplace("Cookie", "a=1; __Host-authd-x=secret; b=2");
+  EXPECT_EQ(authd::read_cookie(req, "__Host-authd-x"), "secret");
+  EXPECT_EQ(authd::read_cookie(req, "__Host-authd"), std::nullopt);
+  auto form = authd::parse_form("a=1&b=x%20y");
+  ASSERT_TRUE(form);
+  EXPECT_EQ((*form)["b"], "x y");
+  EXPECT_FALSE(authd::parse_form("code=1&code=2")) << "repeated parameters are refused";
+  EXPECT_EQ(authd::with_query("https://a/cb?x=1", {{"code", "c d"}}),
+            "https://a/cb?x=1&code=c%20d");
+}
+
+}  // namespace
