@@ -8,6 +8,7 @@
 set -euo pipefail
 image_dir=$1 source_dir=$2 tools_dir=$3 output=$4
 mkdir -p "$output"
+export IMAGE_TOOLS_DIR="$tools_dir"
 cp "$image_dir/initramfs.cpio.zst" "$output/initramfs.cpio.zst"
 # Change one byte of the archive itself (not of the compressed stream, whose
 # checksum would make the kernel reject it before anything is measured).
