@@ -3,7 +3,7 @@
 //
 //   attest-verify --url https://HOST:PORT --measurements measurements.json
 //                 [--ak-pub ak.pem] [--jwks-url https://DOMAIN/jwks.json]
-//                 [--cacert ca.pem] [--no-pki-check] [--json]
+//                 [--cacert ca.pem] [--no-pki-check] [--connect-to MAP] [--json]
 //
 // Exit codes: 0 PASS, 1 FAIL (the evidence is wrong), 2 could not check
 // (usage, network, the server answered with an error).
@@ -29,15 +29,15 @@ constexpr int kFail = 1;
 constexpr int kCouldNotCheck = 2;
 constexpr std::size_t kNonceBytes = 32;
 
-const std::set<std::string> kValueFlags = {"url",    "measurements", "ak-pub",
-                                           "cacert", "jwks-url",     "config-pcr"};
+const std::set<std::string> kValueFlags = {"url",      "measurements", "ak-pub",    "cacert",
+                                           "jwks-url", "config-pcr",   "connect-to"};
 const std::set<std::string> kBoolFlags = {"json", "no-pki-check", "help"};
 
 void usage() {
   std::fputs(
       "usage: attest-verify --url https://HOST:PORT --measurements measurements.json\n"
       "                     [--ak-pub ak.pem] [--jwks-url URL] [--cacert ca.pem]\n"
-      "                     [--no-pki-check] [--json]\n"
+      "                     [--no-pki-check] [--connect-to MAP] [--json]\n"
       "  --ak-pub        pin the attestation key (from gcloud compute instances\n"
       "                  get-shielded-identity, or from an earlier run)\n"
       "  --jwks-url      also check that authd's JWKS (e.g. https://DOMAIN/jwks.json)\n"
@@ -46,6 +46,9 @@ void usage() {
       "  --cacert        trust only this CA bundle for the TLS connection\n"
       "  --no-pki-check  accept any TLS certificate; the connection's key must\n"
       "                  still be the one bound into the quote\n"
+      "  --connect-to    HOST:PORT:TO-HOST:TO-PORT[,...]: reach the URL's host at\n"
+      "                  another address (a VM by IP, a port forward) while TLS\n"
+      "                  still checks the name in the URL\n"
       "  --json          print the report as JSON\n"
       "exit: 0 PASS, 1 FAIL, 2 could not check\n",
       stderr);
@@ -139,6 +142,12 @@ int main(int argc, char** argv) {
   // Safe to skip PKI checks: the verifier still demands that the key of
   // this very connection is the one the TPM quote binds (check tls_binding).
   if (args->contains("no-pki-check")) request.verify_tls = false;
+  if (args->contains("connect-to")) {
+    std::stringstream entries(args->at("connect-to"));
+    for (std::string entry; std::getline(entries, entry, ',');) {
+      if (!entry.empty()) request.connect_to.push_back(entry);
+    }
+  }
 
   if (args->contains("jwks-url")) {
     common::HttpRequest jwks_request = request;

@@ -156,7 +156,8 @@ TEST_F(ApplianceBoot, PayPalLoginEndToEndGivesAVerifiableIdToken) {
 TEST_F(ApplianceBoot, AttestVerifyPassesAgainstThisBuild) {
   auto result = fixtures::run_command(
       {bin("attest-verify").string(), "--url", simulation_->attest_url(), "--measurements",
-       simulation_->measurements().string(), "--cacert", roots_.string(), "--json"},
+       simulation_->measurements().string(), "--cacert", roots_.string(), "--jwks-url",
+       simulation_->https_base() + "/jwks.json", "--json"},
       120s);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   auto report = common::parse_json(result.output);
