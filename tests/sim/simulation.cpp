@@ -29,6 +29,9 @@ int port_or_free(int port) { return port != 0 ? port : fixtures::free_tcp_port()
 }  // namespace
 
 Simulation::Simulation(SimulationOptions options) : options_(std::move(options)) {
+  // QEMU runs in the work directory: relative paths would point elsewhere.
+  options_.image_dir = std::filesystem::absolute(options_.image_dir);
+  options_.source_dir = std::filesystem::absolute(options_.source_dir);
   if (options_.work_dir.empty()) {
     temp_ = std::make_unique<fixtures::TempDir>();
     work_dir_ = temp_->path();
