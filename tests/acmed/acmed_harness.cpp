@@ -12,13 +12,8 @@ namespace acmed_test {
 namespace {
 
 using namespace std::chrono_literals;
+using fixtures::read_file;
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // Splits a PEM bundle at its END lines.
 std::vector<std::string> pem_blocks(const std::string& pem) {

@@ -16,13 +16,8 @@ namespace sim {
 namespace {
 
 using namespace std::chrono_literals;
+using fixtures::read_file;
 
-std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 int port_or_free(int port) { return port != 0 ? port : fixtures::free_tcp_port(); }
 
