@@ -1,9 +1,11 @@
 #include "init/output_capture.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <array>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <cerrno>
 #include <memory>
 
 namespace init {
@@ -13,19 +15,49 @@ namespace {
 // buffer without bound.
 constexpr std::size_t kMaxLine = 4096;
 
-class Capture : public std::enable_shared_from_this<Capture> {
+class Capture final : public OutputCapture, public std::enable_shared_from_this<Capture> {
  public:
   Capture(boost::asio::io_context& io, std::string name, int fd)
-      : name_(std::move(name)), pipe_(io, fd) {}
+      : name_(std::move(name)), pipe_(io, fd) {
+    // init reads only what is there: a read must never block PID 1.
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  }
 
-  void read_more() {
-    pipe_.async_read_some(boost::asio::buffer(chunk_),
-                          [self = shared_from_this()](const boost::system::error_code& error,
-                                                      std::size_t n) { self->on_read(error, n); });
+  void forward_pending() override {
+    if (!pipe_.is_open()) return;
+    // At most one pipe buffer per call: a chatty grandchild cannot keep init
+    // in this loop; the rest comes with the next readiness.
+    for (int reads = 0; reads < 16; ++reads) {
+      const auto n = ::read(pipe_.native_handle(), chunk_.data(), chunk_.size());
+      if (n > 0) {
+        append(static_cast<std::size_t>(n));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
+      // EOF (every writer is gone) or a broken pipe: flush what is left.
+      if (!pending_.empty()) write_console_line(name_, pending_);
+      pending_.clear();
+      boost::system::error_code ignored;
+      pipe_.close(ignored);  // cancels the pending wait
+      return;
+    }
+  }
+
+  // Waits for readiness only and reads in forward_pending, so that every read
+  // happens in one place and lines come out in the order they were written.
+  void wait_readable() {
+    pipe_.async_wait(boost::asio::posix::descriptor_base::wait_read,
+                     [self = shared_from_this()](const boost::system::error_code& error) {
+                       if (error) return;  // closed or init is going down
+                       self->forward_pending();
+                       if (self->pipe_.is_open()) self->wait_readable();
+                     });
   }
 
  private:
-  void on_read(const boost::system::error_code& error, std::size_t n) {
+  // Forwards the complete lines in pending_ + chunk_[0, n).
+  void append(std::size_t n) {
     pending_.append(chunk_.data(), n);
     std::size_t start = 0;
     for (;;) {
@@ -39,11 +71,6 @@ class Capture : public std::enable_shared_from_this<Capture> {
       write_console_line(name_, std::string_view(pending_).substr(0, kMaxLine));
       pending_.erase(0, kMaxLine);
     }
-    if (error) {  // EOF or the descriptor closed: flush what is left
-      if (!pending_.empty()) write_console_line(name_, pending_);
-      return;
-    }
-    read_more();
   }
 
   std::string name_;
@@ -67,8 +94,11 @@ void write_console_line(std::string_view name, std::string_view text) {
   }
 }
 
-void capture_output(boost::asio::io_context& io, std::string name, int read_fd) {
-  std::make_shared<Capture>(io, std::move(name), read_fd)->read_more();
+std::shared_ptr<OutputCapture> capture_output(boost::asio::io_context& io, std::string name,
+                                              int read_fd) {
+  auto capture = std::make_shared<Capture>(io, std::move(name), read_fd);
+  capture->wait_readable();
+  return capture;
 }
 
 }  // namespace init

@@ -5,12 +5,24 @@
 // (which may be a grandchild that outlives the service).
 
 #include <boost/asio/io_context.hpp>
+#include <memory>
 #include <string>
 
 namespace init {
 
-// Takes ownership of read_fd.
-void capture_output(boost::asio::io_context& io, std::string name, int read_fd);
+class OutputCapture {
+ public:
+  virtual ~OutputCapture() = default;
+  // Forwards, without waiting, every complete line already in the pipe. Init
+  // calls it when the service has exited, before it logs that: everything the
+  // service wrote is in the pipe by then, so its last words come first on the
+  // console instead of racing init's own "service exited".
+  virtual void forward_pending() = 0;
+};
+
+// Takes ownership of read_fd and starts forwarding.
+std::shared_ptr<OutputCapture> capture_output(boost::asio::io_context& io, std::string name,
+                                              int read_fd);
 
 // Writes "name: text\n" to stderr in one write(2), so lines never interleave.
 void write_console_line(std::string_view name, std::string_view text);

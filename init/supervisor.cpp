@@ -255,7 +255,7 @@ void Supervisor::spawn(Slot& slot) {
   request.output_fd = output[1];
   auto pid = spawn_service(request);
   ::close(output[1]);
-  capture_output(io_, spec.name, output[0]);
+  slot.output = capture_output(io_, spec.name, output[0]);
   if (!pid) return fail(pid.error());
   slot.service.pid = *pid;
   log::info("service started", {{"service", spec.name}, {"pid", *pid}});
@@ -265,6 +265,7 @@ void Supervisor::spawn(Slot& slot) {
 bool Supervisor::child_exited(pid_t pid, int wait_status) {
   for (auto& slot : slots_) {
     if (slot->service.pid != pid) continue;
+    if (slot->output) slot->output->forward_pending();
     if (WIFSIGNALED(wait_status)) {
       log::notice(
           "service exited",

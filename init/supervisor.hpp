@@ -18,6 +18,7 @@
 #include "common/error.hpp"
 #include "common/json.hpp"
 #include "init/notify_socket.hpp"
+#include "init/output_capture.hpp"
 #include "init/service.hpp"
 #include "init/service_table.hpp"
 
@@ -49,6 +50,7 @@ class Supervisor {
     boost::asio::steady_timer timer;
     unsigned timer_generation = 0;
     std::vector<int> listen_fds;
+    std::shared_ptr<OutputCapture> output;  // of the current run
   };
 
   void feed(Slot& slot, Input input, int wait_status = 0);
