@@ -14,9 +14,9 @@ class OutputCapture {
  public:
   virtual ~OutputCapture() = default;
   // Forwards, without waiting, every complete line already in the pipe. Init
-  // calls it when the service has exited, before it logs that: everything the
-  // service wrote is in the pipe by then, so its last words come first on the
-  // console instead of racing init's own "service exited".
+  // calls it when the service has exited or notified, before it logs that:
+  // everything the service wrote before is in the pipe by then, so its words
+  // come first on the console instead of racing init's own log line.
   virtual void forward_pending() = 0;
 };
 

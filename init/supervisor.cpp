@@ -285,6 +285,8 @@ bool Supervisor::child_exited(pid_t pid, int wait_status) {
 void Supervisor::on_notify(pid_t sender, std::string_view message) {
   for (auto& slot : slots_) {
     if (slot->service.pid != sender) continue;
+    // What the service printed before it said READY belongs before "service ready".
+    if (slot->output) slot->output->forward_pending();
     if (message_has_line(message, "READY=1")) {
       feed(*slot, Input::ready);
       evaluate();
