@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <array>
 
-#include "common/ipc_client.hpp"
-#include "common/ipc_contracts.hpp"
-
 namespace acmed {
 namespace {
 
 using common::Error;
 using common::fail;
+using common::config::value_or_empty;
 
 // The measured keys acmed reads (a subset of contract::attestd::measured_keys).
 constexpr std::array<std::string_view, 7> kKeys = {
@@ -57,54 +55,7 @@ bool is_dns_name(std::string_view name) {
   return previous != '-';
 }
 
-std::string value_or_empty(const std::map<std::string, std::string>& values, std::string_view key) {
-  auto it = values.find(std::string(key));
-  return it == values.end() ? std::string() : it->second;
-}
-
-common::Result<std::map<std::string, std::string>> from_metadata(
-    const common::MetadataClient& metadata) {
-  std::map<std::string, std::string> values;
-  for (auto key : kKeys) {
-    auto value = metadata.attribute(key);
-    if (value) {
-      values.emplace(key, *value);
-    } else if (value.error().kind != Error::Kind::not_found) {
-      return std::unexpected(common::wrap(value.error(), "unable to read " + std::string(key)));
-    }
-  }
-  return values;
-}
-
-common::Result<std::map<std::string, std::string>> from_attestd() {
-  namespace contract = common::contract;
-  auto client = common::ipc::Client::connect(contract::socket_path(contract::attestd::socket));
-  if (!client) return std::unexpected(common::wrap(client.error(), "unable to reach attestd"));
-  auto reply = client->call(contract::attestd::config_get);
-  if (!reply)
-    return std::unexpected(
-        common::wrap(reply.error(), "unable to get the configuration from attestd"));
-  auto config = reply->find("config");
-  if (!reply->is_object() || config == reply->end() || !config->is_object()) {
-    return fail(Error::Kind::invalid_input,
-                "unable to read attestd's configuration: no config object");
-  }
-  std::map<std::string, std::string> values;
-  for (auto key : kKeys) {
-    auto it = config->find(key);
-    if (it != config->end() && it->is_string()) values.emplace(key, it->get<std::string>());
-  }
-  return values;
-}
-
 }  // namespace
-
-common::Result<ConfigSource> parse_config_source(std::string_view text) {
-  if (text == "attestd") return ConfigSource::attestd;
-  if (text == "metadata") return ConfigSource::metadata;
-  return fail(Error::Kind::invalid_input, "unable to use --config-source=" + std::string(text) +
-                                              ": expected attestd or metadata");
-}
 
 common::Result<Config> config_from_values(const std::map<std::string, std::string>& values,
                                           const std::optional<std::string>& eab_hmac) {
@@ -151,7 +102,7 @@ common::Result<Config> config_from_values(const std::map<std::string, std::strin
 }
 
 common::Result<Config> load_config(ConfigSource source, const common::MetadataClient& metadata) {
-  auto values = source == ConfigSource::attestd ? from_attestd() : from_metadata(metadata);
+  auto values = common::config::load_values(source, metadata, kKeys);
   if (!values) return std::unexpected(values.error());
   std::optional<std::string> eab_hmac;
   auto secret = metadata.attribute(kEabSecretKey);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "acmed/account.hpp"
+#include "common/config_source.hpp"
 #include "common/error.hpp"
 #include "common/metadata.hpp"
 
@@ -19,8 +20,7 @@ namespace acmed {
 inline constexpr std::string_view kLetsEncryptProduction =
     "https://acme-v02.api.letsencrypt.org/directory";
 
-enum class ConfigSource { attestd, metadata };
-common::Result<ConfigSource> parse_config_source(std::string_view text);
+using ConfigSource = common::config::Source;
 
 struct Config {
   std::vector<std::string> domains;  // first one is the certificate's CN and redirect host

@@ -40,7 +40,7 @@ common::Result<DaemonOptions> parse_options(const std::map<std::string, std::str
   }
   DaemonOptions options;
   if (auto it = flags.find("config-source"); it != flags.end()) {
-    auto source = parse_config_source(it->second);
+    auto source = common::config::parse_source(it->second);
     if (!source) return std::unexpected(source.error());
     options.renewer.config_source = *source;
   }

@@ -3,8 +3,6 @@
 #include <array>
 #include <string_view>
 
-#include "common/ipc_client.hpp"
-#include "common/ipc_contracts.hpp"
 #include "common/log.hpp"
 
 namespace authd {
@@ -17,48 +15,11 @@ constexpr std::array<std::string_view, 7> kKeys = {
     "domain",          "paypal_client_id", "paypal_environment", "paypal_authorize_url",
     "paypal_api_base", "oidc_clients",     "extra_ca_pem"};
 
-common::Result<std::map<std::string, std::string>> from_metadata(const common::MetadataClient& md) {
-  std::map<std::string, std::string> values;
-  for (auto key : kKeys) {
-    auto value = md.attribute(key);
-    if (value) {
-      values.emplace(key, *value);
-    } else if (value.error().kind != Error::Kind::not_found) {
-      return std::unexpected(common::wrap(value.error(), "unable to read " + std::string(key)));
-    }
-  }
-  return values;
-}
-
-common::Result<std::map<std::string, std::string>> from_attestd() {
-  namespace contract = common::contract::attestd;
-  auto client = common::ipc::Client::connect(common::contract::socket_path(contract::socket));
-  if (!client) return std::unexpected(common::wrap(client.error(), "unable to reach attestd"));
-  auto reply = client->call(contract::config_get);
-  if (!reply) return std::unexpected(common::wrap(reply.error(), "unable to get config"));
-  auto config = reply->find("config");
-  if (config == reply->end() || !config->is_object()) {
-    return fail(Error::Kind::invalid_input, "unable to get config: attestd sent no object");
-  }
-  std::map<std::string, std::string> values;
-  for (auto key : kKeys) {
-    auto it = config->find(key);
-    if (it != config->end() && it->is_string()) values.emplace(key, it->get<std::string>());
-  }
-  return values;
-}
-
 }  // namespace
-
-common::Result<ConfigSource> parse_config_source(const std::string& text) {
-  if (text == "attestd") return ConfigSource::attestd;
-  if (text == "metadata") return ConfigSource::metadata;
-  return fail(Error::Kind::invalid_input, "--config-source must be attestd or metadata");
-}
 
 common::Result<std::map<std::string, std::string>> load_values(ConfigSource source,
                                                                const common::MetadataClient& md) {
-  return source == ConfigSource::attestd ? from_attestd() : from_metadata(md);
+  return common::config::load_values(source, md, kKeys);
 }
 
 common::Result<std::string> load_paypal_secret(const common::MetadataClient& md,

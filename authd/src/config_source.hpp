@@ -1,15 +1,14 @@
 #pragma once
-// Where authd's configuration comes from. In the appliance it is attestd
-// (config.get), which measures the values into a PCR before serving them, so
-// that authd never acts on a value the quote does not prove. Tests and local
-// runs may read the metadata server directly. The PayPal client secret is
-// never measured: it always comes from the metadata server, either as the
+// authd's configuration: the measured values from common::config (attestd in
+// the appliance), plus the PayPal client secret. The secret is never
+// measured: it always comes from the metadata server, either as the
 // attribute `paypal_client_secret` or through Secret Manager
 // (`paypal_client_secret_ref` = projects/P/secrets/S/versions/V).
 
 #include <map>
 #include <string>
 
+#include "common/config_source.hpp"
 #include "common/error.hpp"
 #include "common/metadata.hpp"
 #include "config.hpp"
@@ -17,9 +16,7 @@
 
 namespace authd {
 
-enum class ConfigSource { attestd, metadata };
-
-common::Result<ConfigSource> parse_config_source(const std::string& text);
+using ConfigSource = common::config::Source;
 
 // The keys authd reads (all of them measured by attestd).
 common::Result<std::map<std::string, std::string>> load_values(ConfigSource source,

@@ -30,7 +30,7 @@ common::Result<Options> parse_options(const std::map<std::string, std::string>& 
     if (name == "host") {
       options.host = value;
     } else if (name == "config-source") {
-      auto source = parse_config_source(value);
+      auto source = common::config::parse_source(value);
       if (!source) return std::unexpected(source.error());
       options.config_source = *source;
     } else if (name == "secret-manager-url") {
