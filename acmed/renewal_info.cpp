@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/crypto.hpp"
+#include "common/openssl_handles.hpp"
 #include "common/x509.hpp"
 
 namespace acmed {
@@ -13,15 +14,11 @@ namespace {
 
 using common::Error;
 
-struct BignumDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-
 // The content octets of the serial's DER INTEGER: big-endian two's
 // complement, minimal, with a leading zero when the top bit is set.
 common::Result<std::string> serial_content_octets(X509* certificate) {
   const ASN1_INTEGER* serial = X509_get0_serialNumber(certificate);
-  std::unique_ptr<BIGNUM, BignumDeleter> bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  common::openssl::Bignum bn(ASN1_INTEGER_to_BN(serial, nullptr));
   if (!bn || BN_is_negative(bn.get())) {
     return common::fail(Error::Kind::invalid_input, "unable to read the serial number");
   }

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "common/crypto.hpp"
+#include "common/openssl_handles.hpp"
 #include "common/x509.hpp"
 
 namespace attestd {
@@ -24,23 +25,9 @@ constexpr TPMA_OBJECT kAkAttributes = TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPA
 // NV reads go in chunks no TPM refuses (TPM2_PT_NV_BUFFER_MAX is >= 512).
 constexpr UINT16 kNvChunk = 512;
 
-struct ParamBldDeleter {
-  void operator()(OSSL_PARAM_BLD* b) const { OSSL_PARAM_BLD_free(b); }
-};
-struct ParamDeleter {
-  void operator()(OSSL_PARAM* p) const { OSSL_PARAM_free(p); }
-};
-struct PkeyCtxDeleter {
-  void operator()(EVP_PKEY_CTX* c) const { EVP_PKEY_CTX_free(c); }
-};
-struct BnDeleter {
-  void operator()(BIGNUM* b) const { BN_free(b); }
-};
-
 common::Result<common::crypto::Key> key_from_params(const char* type, OSSL_PARAM_BLD* bld) {
-  std::unique_ptr<OSSL_PARAM, ParamDeleter> params(OSSL_PARAM_BLD_to_param(bld));
-  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(
-      EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
+  common::openssl::Params params(OSSL_PARAM_BLD_to_param(bld));
+  common::openssl::PkeyCtx ctx(EVP_PKEY_CTX_new_from_name(nullptr, type, nullptr));
   EVP_PKEY* key = nullptr;
   if (!params || !ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
       EVP_PKEY_fromdata(ctx.get(), &key, EVP_PKEY_PUBLIC_KEY, params.get()) != 1) {
@@ -60,7 +47,7 @@ common::Result<common::crypto::Key> ecc_key(const TPMT_PUBLIC& pub) {
   unsigned char encoded[65] = {0x04};
   std::memcpy(encoded + 1 + (32 - point.x.size), point.x.buffer, point.x.size);
   std::memcpy(encoded + 33 + (32 - point.y.size), point.y.buffer, point.y.size);
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter> bld(OSSL_PARAM_BLD_new());
+  common::openssl::ParamBuilder bld(OSSL_PARAM_BLD_new());
   if (!bld ||
       OSSL_PARAM_BLD_push_utf8_string(bld.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
           1 ||
@@ -74,10 +61,9 @@ common::Result<common::crypto::Key> ecc_key(const TPMT_PUBLIC& pub) {
 common::Result<common::crypto::Key> rsa_key(const TPMT_PUBLIC& pub) {
   UINT32 exponent =
       pub.parameters.rsaDetail.exponent == 0 ? 65537 : pub.parameters.rsaDetail.exponent;
-  std::unique_ptr<BIGNUM, BnDeleter> n(
-      BN_bin2bn(pub.unique.rsa.buffer, pub.unique.rsa.size, nullptr));
-  std::unique_ptr<BIGNUM, BnDeleter> e(BN_new());
-  std::unique_ptr<OSSL_PARAM_BLD, ParamBldDeleter> bld(OSSL_PARAM_BLD_new());
+  common::openssl::Bignum n(BN_bin2bn(pub.unique.rsa.buffer, pub.unique.rsa.size, nullptr));
+  common::openssl::Bignum e(BN_new());
+  common::openssl::ParamBuilder bld(OSSL_PARAM_BLD_new());
   if (!n || !e || !bld || BN_set_word(e.get(), exponent) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, n.get()) != 1 ||
       OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, e.get()) != 1) {

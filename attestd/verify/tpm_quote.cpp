@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "common/crypto.hpp"
+#include "common/openssl_handles.hpp"
 
 namespace attest {
 namespace {
@@ -18,23 +19,11 @@ using common::fail;
 
 const auto* bytes_of(std::string_view s) { return reinterpret_cast<const std::uint8_t*>(s.data()); }
 
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-struct SigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 // TPM ECDSA signatures are (r, s) as big-endian integers; OpenSSL wants DER.
 common::Result<std::string> ecdsa_der(const TPMS_SIGNATURE_ECC& ecc) {
-  std::unique_ptr<BIGNUM, BnDeleter> r(
-      BN_bin2bn(ecc.signatureR.buffer, ecc.signatureR.size, nullptr));
-  std::unique_ptr<BIGNUM, BnDeleter> s(
-      BN_bin2bn(ecc.signatureS.buffer, ecc.signatureS.size, nullptr));
-  std::unique_ptr<ECDSA_SIG, SigDeleter> sig(ECDSA_SIG_new());
+  common::openssl::Bignum r(BN_bin2bn(ecc.signatureR.buffer, ecc.signatureR.size, nullptr));
+  common::openssl::Bignum s(BN_bin2bn(ecc.signatureS.buffer, ecc.signatureS.size, nullptr));
+  common::openssl::EcdsaSig sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
     return fail(Error::Kind::internal, "unable to encode ECDSA signature: out of memory");
   }
@@ -50,7 +39,7 @@ common::Result<std::string> ecdsa_der(const TPMS_SIGNATURE_ECC& ecc) {
 
 common::Status verify_with(EVP_PKEY* key, std::string_view message, std::string_view sig,
                            int rsa_padding) {
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
+  common::openssl::MdCtx ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, EVP_sha256(), nullptr, key) != 1) {
     return fail(Error::Kind::invalid_input, "unable to verify signature: key does not fit");

@@ -13,28 +13,15 @@
 #include <array>
 #include <cstring>
 
+#include "common/openssl_handles.hpp"
+
 namespace common::crypto {
 namespace {
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using Bio = std::unique_ptr<BIO, BioDeleter>;
-
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-using Bignum = std::unique_ptr<BIGNUM, BnDeleter>;
-
-struct EcdsaSigDeleter {
-  void operator()(ECDSA_SIG* sig) const { ECDSA_SIG_free(sig); }
-};
-using EcdsaSig = std::unique_ptr<ECDSA_SIG, EcdsaSigDeleter>;
-
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+using openssl::Bignum;
+using openssl::Bio;
+using openssl::EcdsaSig;
+using openssl::MdCtx;
 
 constexpr std::size_t kP256FieldBytes = 32;
 

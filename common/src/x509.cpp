@@ -11,28 +11,16 @@
 #include <cctype>
 #include <ctime>
 
+#include "common/openssl_handles.hpp"
+
 namespace common::x509 {
 namespace {
 
-struct BioDeleter {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-using Bio = std::unique_ptr<BIO, BioDeleter>;
-
-struct ReqDeleter {
-  void operator()(X509_REQ* req) const { X509_REQ_free(req); }
-};
-using Request = std::unique_ptr<X509_REQ, ReqDeleter>;
-
-struct GeneralNamesDeleter {
-  void operator()(GENERAL_NAMES* names) const { GENERAL_NAMES_free(names); }
-};
-using GeneralNames = std::unique_ptr<GENERAL_NAMES, GeneralNamesDeleter>;
-
-struct ExtensionDeleter {
-  void operator()(X509_EXTENSION* ext) const { X509_EXTENSION_free(ext); }
-};
-using Extension = std::unique_ptr<X509_EXTENSION, ExtensionDeleter>;
+using openssl::Bignum;
+using openssl::Bio;
+using openssl::Extension;
+using openssl::GeneralNames;
+using Request = openssl::CertificateRequest;
 
 struct ExtensionStackDeleter {
   void operator()(STACK_OF(X509_EXTENSION) * stack) const {
@@ -40,11 +28,6 @@ struct ExtensionStackDeleter {
   }
 };
 using ExtensionStack = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionStackDeleter>;
-
-struct BnDeleter {
-  void operator()(BIGNUM* bn) const { BN_free(bn); }
-};
-using Bignum = std::unique_ptr<BIGNUM, BnDeleter>;
 
 std::string openssl_reason() {
   const unsigned long code = ERR_peek_last_error();
