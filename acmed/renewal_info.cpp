@@ -6,7 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/crypto.hpp"
-#include "common/openssl_handles.hpp"
+#include "common/openssl.hpp"
 #include "common/x509.hpp"
 
 namespace acmed {

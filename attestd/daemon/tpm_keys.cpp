@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "common/crypto.hpp"
-#include "common/openssl_handles.hpp"
+#include "common/openssl.hpp"
 #include "common/x509.hpp"
 
 namespace attestd {

@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "common/crypto.hpp"
-#include "common/openssl_handles.hpp"
+#include "common/openssl.hpp"
 
 namespace attest {
 namespace {

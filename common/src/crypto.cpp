@@ -13,7 +13,7 @@
 #include <array>
 #include <cstring>
 
-#include "common/openssl_handles.hpp"
+#include "common/openssl.hpp"
 
 namespace common::crypto {
 namespace {
@@ -24,21 +24,6 @@ using openssl::EcdsaSig;
 using openssl::MdCtx;
 
 constexpr std::size_t kP256FieldBytes = 32;
-
-// OpenSSL keeps a per-thread error queue; take its newest entry as the reason
-// and clear the rest so that stale errors never leak into a later message.
-std::string openssl_reason() {
-  const unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
-  if (code == 0) return "no detail from OpenSSL";
-  std::array<char, 256> text{};
-  ERR_error_string_n(code, text.data(), text.size());
-  return text.data();
-}
-
-std::unexpected<Error> openssl_fail(Error::Kind kind, std::string_view what) {
-  return fail(kind, std::string(what) + ": " + openssl_reason());
-}
 
 Bio memory_bio(std::string_view data) {
   return Bio(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
@@ -66,7 +51,8 @@ Result<std::string> bignum_bytes(const BIGNUM* bn) {
   std::string out(kP256FieldBytes, '\0');
   if (BN_bn2binpad(bn, reinterpret_cast<unsigned char*>(out.data()),
                    static_cast<int>(out.size())) != static_cast<int>(out.size())) {
-    return openssl_fail(Error::Kind::internal, "unable to encode a P-256 field element");
+    return openssl::fail_with_reason(Error::Kind::internal,
+                                     "unable to encode a P-256 field element");
   }
   return out;
 }
@@ -74,7 +60,8 @@ Result<std::string> bignum_bytes(const BIGNUM* bn) {
 Result<std::string> bignum_param(EVP_PKEY* key, const char* name) {
   BIGNUM* raw = nullptr;
   if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) {
-    return openssl_fail(Error::Kind::internal, std::string("unable to read key parameter ") + name);
+    return openssl::fail_with_reason(Error::Kind::internal,
+                                     std::string("unable to read key parameter ") + name);
   }
   Bignum value(raw);
   return bignum_bytes(value.get());
@@ -93,7 +80,8 @@ int base64_value(char c) {
 
 Result<Key> generate_p256() {
   Key key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
-  if (!key) return openssl_fail(Error::Kind::internal, "unable to generate a P-256 key");
+  if (!key)
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to generate a P-256 key");
   return key;
 }
 
@@ -101,7 +89,7 @@ Result<std::string> private_key_pem(EVP_PKEY* key) {
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || key == nullptr ||
       PEM_write_bio_PKCS8PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to write a private key as PEM");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to write a private key as PEM");
   }
   return drain(bio.get());
 }
@@ -109,7 +97,7 @@ Result<std::string> private_key_pem(EVP_PKEY* key) {
 Result<std::string> public_key_pem(EVP_PKEY* key) {
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || key == nullptr || PEM_write_bio_PUBKEY(bio.get(), key) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to write a public key as PEM");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to write a public key as PEM");
   }
   return drain(bio.get());
 }
@@ -117,21 +105,26 @@ Result<std::string> public_key_pem(EVP_PKEY* key) {
 Result<Key> load_private_key_pem(std::string_view pem) {
   Bio bio = memory_bio(pem);
   Key key(PEM_read_bio_PrivateKey(bio.get(), nullptr, no_passphrase, nullptr));
-  if (!key) return openssl_fail(Error::Kind::invalid_input, "unable to parse a private key PEM");
+  if (!key)
+    return openssl::fail_with_reason(Error::Kind::invalid_input,
+                                     "unable to parse a private key PEM");
   return key;
 }
 
 Result<Key> load_public_key_pem(std::string_view pem) {
   Bio bio = memory_bio(pem);
   Key key(PEM_read_bio_PUBKEY(bio.get(), nullptr, no_passphrase, nullptr));
-  if (!key) return openssl_fail(Error::Kind::invalid_input, "unable to parse a public key PEM");
+  if (!key)
+    return openssl::fail_with_reason(Error::Kind::invalid_input,
+                                     "unable to parse a public key PEM");
   return key;
 }
 
 Result<std::string> spki_der(EVP_PKEY* key) {
   unsigned char* der = nullptr;
   const int length = key == nullptr ? -1 : i2d_PUBKEY(key, &der);
-  if (length <= 0) return openssl_fail(Error::Kind::internal, "unable to encode a public key");
+  if (length <= 0)
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to encode a public key");
   std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
   OPENSSL_free(der);
   return out;
@@ -171,7 +164,7 @@ Result<std::string> random_bytes(std::size_t count) {
   std::string out(count, '\0');
   if (count > 0 &&
       RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(count)) != 1) {
-    return openssl_fail(Error::Kind::environment, "unable to draw random bytes");
+    return openssl::fail_with_reason(Error::Kind::environment, "unable to draw random bytes");
   }
   return out;
 }
@@ -278,16 +271,17 @@ Result<std::string> es256_sign(EVP_PKEY* key, std::string_view data) {
   if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
       EVP_DigestSign(ctx.get(), nullptr, &der_length,
                      reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to sign ES256");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to sign ES256");
   }
   std::string der(der_length, '\0');
   if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &der_length,
                      reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to sign ES256");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to sign ES256");
   }
   const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
   EcdsaSig sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der_length)));
-  if (!sig) return openssl_fail(Error::Kind::internal, "unable to decode an ECDSA signature");
+  if (!sig)
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to decode an ECDSA signature");
   auto r = bignum_bytes(ECDSA_SIG_get0_r(sig.get()));
   auto s = bignum_bytes(ECDSA_SIG_get0_s(sig.get()));
   if (!r) return std::unexpected(r.error());
@@ -305,20 +299,21 @@ Result<bool> es256_verify(EVP_PKEY* key, std::string_view data, std::string_view
   Bignum s(BN_bin2bn(raw + kP256FieldBytes, kP256FieldBytes, nullptr));
   EcdsaSig sig(ECDSA_SIG_new());
   if (!r || !s || !sig || ECDSA_SIG_set0(sig.get(), r.get(), s.get()) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to build an ECDSA signature");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to build an ECDSA signature");
   }
   // ECDSA_SIG_set0 took ownership of r and s.
   static_cast<void>(r.release());
   static_cast<void>(s.release());
   unsigned char* der = nullptr;
   const int der_length = i2d_ECDSA_SIG(sig.get(), &der);
-  if (der_length <= 0) return openssl_fail(Error::Kind::internal, "unable to encode a signature");
+  if (der_length <= 0)
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to encode a signature");
   const std::string der_copy(reinterpret_cast<char*>(der), static_cast<std::size_t>(der_length));
   OPENSSL_free(der);
 
   MdCtx ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to verify ES256");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to verify ES256");
   }
   const int verdict = EVP_DigestVerify(
       ctx.get(), reinterpret_cast<const unsigned char*>(der_copy.data()), der_copy.size(),

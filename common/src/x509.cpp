@@ -11,7 +11,7 @@
 #include <cctype>
 #include <ctime>
 
-#include "common/openssl_handles.hpp"
+#include "common/openssl.hpp"
 
 namespace common::x509 {
 namespace {
@@ -28,19 +28,6 @@ struct ExtensionStackDeleter {
   }
 };
 using ExtensionStack = std::unique_ptr<STACK_OF(X509_EXTENSION), ExtensionStackDeleter>;
-
-std::string openssl_reason() {
-  const unsigned long code = ERR_peek_last_error();
-  ERR_clear_error();
-  if (code == 0) return "no detail from OpenSSL";
-  std::array<char, 256> text{};
-  ERR_error_string_n(code, text.data(), text.size());
-  return text.data();
-}
-
-std::unexpected<Error> openssl_fail(Error::Kind kind, std::string_view what) {
-  return fail(kind, std::string(what) + ": " + openssl_reason());
-}
 
 // Host names as ACME and browsers accept them: LDH labels, optionally one
 // leading "*." wildcard. Checked here so that a bad config gets a clear error.
@@ -64,7 +51,7 @@ bool valid_dns_name(std::string_view name) {
 Result<GeneralNames> dns_general_names(const std::vector<std::string>& names) {
   if (names.empty()) return fail(Error::Kind::invalid_input, "no DNS names given");
   GeneralNames general(GENERAL_NAMES_new());
-  if (!general) return openssl_fail(Error::Kind::internal, "unable to allocate names");
+  if (!general) return openssl::fail_with_reason(Error::Kind::internal, "unable to allocate names");
   for (const auto& name : names) {
     // An IP literal becomes an iPAddress entry (test look-alikes reached by
     // address); everything else must be a DNS name.
@@ -76,12 +63,12 @@ Result<GeneralNames> dns_general_names(const std::vector<std::string>& names) {
       if (entry == nullptr || octets == nullptr || ASN1_OCTET_STRING_set(octets, ip, length) != 1) {
         GENERAL_NAME_free(entry);
         ASN1_OCTET_STRING_free(octets);
-        return openssl_fail(Error::Kind::internal, "unable to encode an IP address");
+        return openssl::fail_with_reason(Error::Kind::internal, "unable to encode an IP address");
       }
       GENERAL_NAME_set0_value(entry, GEN_IPADD, octets);
       if (sk_GENERAL_NAME_push(general.get(), entry) == 0) {
         GENERAL_NAME_free(entry);
-        return openssl_fail(Error::Kind::internal, "unable to encode an IP address");
+        return openssl::fail_with_reason(Error::Kind::internal, "unable to encode an IP address");
       }
       continue;
     }
@@ -94,12 +81,12 @@ Result<GeneralNames> dns_general_names(const std::vector<std::string>& names) {
         ASN1_STRING_set(text, name.data(), static_cast<int>(name.size())) != 1) {
       GENERAL_NAME_free(entry);
       ASN1_IA5STRING_free(text);
-      return openssl_fail(Error::Kind::internal, "unable to encode a DNS name");
+      return openssl::fail_with_reason(Error::Kind::internal, "unable to encode a DNS name");
     }
     GENERAL_NAME_set0_value(entry, GEN_DNS, text);
     if (sk_GENERAL_NAME_push(general.get(), entry) == 0) {
       GENERAL_NAME_free(entry);
-      return openssl_fail(Error::Kind::internal, "unable to encode a DNS name");
+      return openssl::fail_with_reason(Error::Kind::internal, "unable to encode a DNS name");
     }
   }
   return general;
@@ -109,7 +96,7 @@ Status set_common_name(X509_NAME* subject, const std::string& name) {
   if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1,
                                  0) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to set the common name");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to set the common name");
   }
   return {};
 }
@@ -136,7 +123,8 @@ Result<std::chrono::sys_seconds> to_sys_seconds(const ASN1_TIME* time) {
 Status add_extension(X509* cert, X509V3_CTX* ctx, int nid, const char* value) {
   Extension ext(X509V3_EXT_conf_nid(nullptr, ctx, nid, value));
   if (!ext || X509_add_ext(cert, ext.get(), -1) != 1) {
-    return openssl_fail(Error::Kind::internal, std::string("unable to add extension ") + value);
+    return openssl::fail_with_reason(Error::Kind::internal,
+                                     std::string("unable to add extension ") + value);
   }
   return {};
 }
@@ -152,7 +140,7 @@ Result<std::string> self_signed_pem(EVP_PKEY* key, const std::vector<std::string
 
   crypto::Certificate cert(X509_new());
   if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
-    return openssl_fail(Error::Kind::internal, kWhat);
+    return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   // A random positive 127-bit serial (RFC 5280 allows up to 20 octets).
   auto serial_bytes = crypto::random_bytes(16);
@@ -161,23 +149,23 @@ Result<std::string> self_signed_pem(EVP_PKEY* key, const std::vector<std::string
   Bignum serial(BN_bin2bn(reinterpret_cast<const unsigned char*>(serial_bytes->data()),
                           static_cast<int>(serial_bytes->size()), nullptr));
   if (!serial || BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(cert.get())) == nullptr) {
-    return openssl_fail(Error::Kind::internal, kWhat);
+    return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   if (X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600) == nullptr ||
       X509_gmtime_adj(X509_getm_notAfter(cert.get()), static_cast<long>(validity.count())) ==
           nullptr) {
-    return openssl_fail(Error::Kind::internal, kWhat);
+    return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   X509_NAME* subject = X509_get_subject_name(cert.get());
   if (auto status = set_common_name(subject, names.front()); !status) {
     return std::unexpected(wrap(status.error(), kWhat));
   }
   if (X509_set_issuer_name(cert.get(), subject) != 1 || X509_set_pubkey(cert.get(), key) != 1) {
-    return openssl_fail(Error::Kind::invalid_input, kWhat);
+    return openssl::fail_with_reason(Error::Kind::invalid_input, kWhat);
   }
   if (X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, general->get(), 0, X509V3_ADD_DEFAULT) !=
       1) {
-    return openssl_fail(Error::Kind::internal, kWhat);
+    return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   X509V3_CTX ctx;
   X509V3_set_ctx(&ctx, cert.get(), cert.get(), nullptr, nullptr, 0);
@@ -190,7 +178,7 @@ Result<std::string> self_signed_pem(EVP_PKEY* key, const std::vector<std::string
     }
   }
   if (X509_sign(cert.get(), key, EVP_sha256()) <= 0) {
-    return openssl_fail(Error::Kind::invalid_input, kWhat);
+    return openssl::fail_with_reason(Error::Kind::invalid_input, kWhat);
   }
   return to_pem(cert.get());
 }
@@ -204,7 +192,7 @@ Result<std::string> csr_der(EVP_PKEY* key, const std::vector<std::string>& names
   Request req(X509_REQ_new());
   if (!req || X509_REQ_set_version(req.get(), X509_REQ_VERSION_1) != 1 ||
       X509_REQ_set_pubkey(req.get(), key) != 1) {
-    return openssl_fail(Error::Kind::internal, kWhat);
+    return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   if (auto status = set_common_name(X509_REQ_get_subject_name(req.get()), names.front()); !status) {
     return std::unexpected(wrap(status.error(), kWhat));
@@ -213,15 +201,15 @@ Result<std::string> csr_der(EVP_PKEY* key, const std::vector<std::string>& names
   X509_EXTENSION* san = X509V3_EXT_i2d(NID_subject_alt_name, 0, general->get());
   if (!extensions || san == nullptr || sk_X509_EXTENSION_push(extensions.get(), san) == 0) {
     X509_EXTENSION_free(san);
-    return openssl_fail(Error::Kind::internal, kWhat);
+    return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   if (X509_REQ_add_extensions(req.get(), extensions.get()) != 1 ||
       X509_REQ_sign(req.get(), key, EVP_sha256()) <= 0) {
-    return openssl_fail(Error::Kind::internal, kWhat);
+    return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   unsigned char* der = nullptr;
   const int length = i2d_X509_REQ(req.get(), &der);
-  if (length <= 0) return openssl_fail(Error::Kind::internal, kWhat);
+  if (length <= 0) return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
   OPENSSL_free(der);
   return out;
@@ -229,7 +217,8 @@ Result<std::string> csr_der(EVP_PKEY* key, const std::vector<std::string>& names
 
 Result<std::vector<crypto::Certificate>> parse_chain_pem(std::string_view pem) {
   Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  if (!bio) return openssl_fail(Error::Kind::internal, "unable to parse a certificate chain");
+  if (!bio)
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to parse a certificate chain");
   std::vector<crypto::Certificate> chain;
   ERR_clear_error();
   for (;;) {
@@ -243,7 +232,8 @@ Result<std::vector<crypto::Certificate>> parse_chain_pem(std::string_view pem) {
   const bool clean_end = code == 0 || (ERR_GET_LIB(code) == ERR_LIB_PEM &&
                                        ERR_GET_REASON(code) == PEM_R_NO_START_LINE);
   if (!clean_end)
-    return openssl_fail(Error::Kind::invalid_input, "unable to parse a certificate chain");
+    return openssl::fail_with_reason(Error::Kind::invalid_input,
+                                     "unable to parse a certificate chain");
   ERR_clear_error();
   if (chain.empty()) {
     return fail(Error::Kind::invalid_input, "unable to parse a certificate chain: no certificate");
@@ -276,14 +266,14 @@ Result<CertificateInfo> describe(X509* certificate) {
   }
 
   EVP_PKEY* key = X509_get0_pubkey(certificate);
-  if (key == nullptr) return openssl_fail(Error::Kind::invalid_input, kWhat);
+  if (key == nullptr) return openssl::fail_with_reason(Error::Kind::invalid_input, kWhat);
   auto spki = crypto::spki_sha256(key);
   if (!spki) return std::unexpected(wrap(spki.error(), kWhat));
   info.spki_sha256 = std::move(*spki);
 
   Bignum serial(ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr));
   char* serial_text = serial ? BN_bn2hex(serial.get()) : nullptr;
-  if (serial_text == nullptr) return openssl_fail(Error::Kind::invalid_input, kWhat);
+  if (serial_text == nullptr) return openssl::fail_with_reason(Error::Kind::invalid_input, kWhat);
   info.serial_hex = serial_text;
   OPENSSL_free(serial_text);
   for (char& c : info.serial_hex)
@@ -301,7 +291,7 @@ Result<CertificateInfo> describe_leaf_pem(std::string_view chain_pem) {
 Result<std::string> to_pem(X509* certificate) {
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || certificate == nullptr || PEM_write_bio_X509(bio.get(), certificate) != 1) {
-    return openssl_fail(Error::Kind::internal, "unable to write a certificate as PEM");
+    return openssl::fail_with_reason(Error::Kind::internal, "unable to write a certificate as PEM");
   }
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio.get(), &data);

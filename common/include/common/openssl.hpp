@@ -1,6 +1,7 @@
 #pragma once
-// Owning handles for the OpenSSL objects the project uses: one definition
-// each, so that every file frees an object the same way and none by hand.
+// What every OpenSSL caller in the project shares: owning handles (one
+// definition per type, so that no file frees an object by hand) and the one
+// way to turn OpenSSL's error queue into an Error.
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -11,7 +12,12 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <expected>
 #include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
 
 namespace common::openssl {
 
@@ -37,5 +43,12 @@ using Params = Handle<OSSL_PARAM, OSSL_PARAM_free>;
 using CertificateRequest = Handle<X509_REQ, X509_REQ_free>;
 using GeneralNames = Handle<GENERAL_NAMES, GENERAL_NAMES_free>;
 using Extension = Handle<X509_EXTENSION, X509_EXTENSION_free>;
+
+// The newest entry of this thread's OpenSSL error queue, as text; clears the
+// queue so that a stale entry never leaks into a later message.
+std::string last_error_reason();
+
+// fail(kind, "what: <OpenSSL's reason>").
+std::unexpected<Error> fail_with_reason(Error::Kind kind, std::string_view what);
 
 }  // namespace common::openssl
