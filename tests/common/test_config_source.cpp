@@ -55,6 +55,15 @@ class AttestdStandIn {
     thread_ = std::thread([this] { io_.run(); });
     listening.get_future().wait();
   }
+  // Pushes config.updated with `config` to every subscriber.
+  void publish(common::json config) {
+    std::promise<void> done;
+    boost::asio::post(io_, [&] {
+      server_->publish(common::contract::attestd::config_updated, config);
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
   ~AttestdStandIn() {
     boost::asio::post(io_, [this] {
       server_->close();
@@ -138,6 +147,25 @@ TEST_F(ConfigSourceTest, AbsentAttestdIsAnError) {
   ASSERT_FALSE(values);
   EXPECT_NE(values.error().message.find("unable to reach attestd"), std::string::npos)
       << values.error().message;
+}
+
+TEST_F(ConfigSourceTest, FollowingAttestdDeliversTheCurrentValuesThenEachUpdate) {
+  AttestdStandIn attestd(common::json{{"config", {{"domain", "first.example.test"}}}});
+  boost::asio::io_context io;
+  std::vector<common::config::Values> seen;
+  auto follower = common::config::follow_attestd(io, kKeys, [&](common::config::Values values) {
+    seen.push_back(std::move(values));
+    if (seen.size() == 1) {
+      // Skipped: not a configuration.
+      attestd.publish(common::json{{"config", "garbage"}});
+      attestd.publish(common::json{{"config", {{"domain", "second.example.test"}}}});
+    }
+    if (seen.size() == 2) io.stop();
+  });
+  io.run_for(std::chrono::seconds(20));
+  ASSERT_EQ(seen.size(), 2U);
+  EXPECT_EQ(seen[0].at("domain"), "first.example.test");
+  EXPECT_EQ(seen[1].at("domain"), "second.example.test");
 }
 
 }  // namespace

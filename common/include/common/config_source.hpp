@@ -5,12 +5,16 @@
 // runs may read the metadata server directly. Secrets are never measured and
 // never pass through here: each daemon reads its own from the metadata server.
 
+#include <boost/asio/io_context.hpp>
+#include <functional>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "common/error.hpp"
+#include "common/ipc_client.hpp"
 #include "common/metadata.hpp"
 
 namespace common::config {
@@ -27,6 +31,15 @@ using Values = std::map<std::string, std::string>;
 // an unreachable source is an error.
 Result<Values> load_values(Source source, const MetadataClient& metadata,
                            std::span<const std::string_view> keys);
+
+// Follows attestd's measured configuration: calls on_values with `keys` out
+// of config.get on every (re)connection and out of every config.updated
+// event, in order, on `io`'s thread. A reply without a config object is
+// logged and skipped. The returned subscriber is already started; destroying
+// it stops following.
+std::unique_ptr<ipc::Subscriber> follow_attestd(boost::asio::io_context& io,
+                                                std::span<const std::string_view> keys,
+                                                std::function<void(Values)> on_values);
 
 // The value of `key`, or "" when it is not set.
 std::string value_or_empty(const Values& values, std::string_view key);
