@@ -30,8 +30,10 @@ std::vector<Action> after_exit(Service& s, Clock::time_point now) {
     return {Action{Action::Kind::cancel_timer}};
   }
   const RestartPolicy policy = s.spec->restart;
-  if (policy == RestartPolicy::never || (policy == RestartPolicy::on_failure &&
-                                         s.last_wait_status && succeeded(*s.last_wait_status))) {
+  // A missed ready timeout is a failure however the process then exited.
+  const bool clean_exit =
+      !s.ready_timed_out && s.last_wait_status && succeeded(*s.last_wait_status);
+  if (policy == RestartPolicy::never || (policy == RestartPolicy::on_failure && clean_exit)) {
     s.state = State::stopped;
     return {};
   }
@@ -64,12 +66,17 @@ std::vector<Action> transition(Service& s, Input input, Clock::time_point now, i
       if (s.state != State::waiting || s.stop_wanted) return {};
       s.state = State::starting;
       s.killed = false;
+      s.ready_timed_out = false;
       return {Action{Action::Kind::spawn}};
 
     case Input::spawned:
       if (s.state != State::starting) return {};
       s.started_at = now;
-      if (s.spec->readiness == Readiness::none) s.state = State::running;
+      if (s.spec->readiness == Readiness::none) {
+        s.state = State::running;
+        return {};
+      }
+      if (s.spec->ready_timeout > std::chrono::milliseconds(0)) return arm(s.spec->ready_timeout);
       return {};
 
     case Input::spawn_failed:
@@ -78,14 +85,15 @@ std::vector<Action> transition(Service& s, Input input, Clock::time_point now, i
       return after_exit(s, now);
 
     case Input::ready:
-      if (s.state == State::starting) s.state = State::running;
-      return {};
+      if (s.state != State::starting) return {};
+      s.state = State::running;
+      return {Action{Action::Kind::cancel_timer}};
 
     case Input::exited:
       s.last_wait_status = wait_status;
       if (s.state == State::stopping) {
         s.pid = 0;
-        if (s.restart_pending && !s.stop_wanted) return after_exit(s, now);
+        if ((s.restart_pending || s.ready_timed_out) && !s.stop_wanted) return after_exit(s, now);
         s.state = State::stopped;
         return {Action{Action::Kind::cancel_timer}};
       }
@@ -97,6 +105,10 @@ std::vector<Action> transition(Service& s, Input input, Clock::time_point now, i
         ++s.restarts;
         s.state = State::waiting;
         return {};
+      }
+      if (s.state == State::starting) {  // the ready timeout
+        s.ready_timed_out = true;
+        return begin_stop(s);
       }
       if (s.state == State::stopping && !s.killed) {
         s.killed = true;

@@ -8,6 +8,7 @@
 //   starting/running --exited--> backoff --timer--> waiting   (restart policy)
 //                            \--> stopped                      (policy, or stop wanted)
 //   starting/running --stop--> stopping --exited--> stopped
+//   starting --timer (ready timeout)--> stopping --exited--> backoff (a failure)
 //   stopping --timer--> stopping (SIGKILL sent)
 
 #include <sys/types.h>
@@ -33,7 +34,7 @@ enum class Input {
   spawn_failed,  // fork/exec or preparation failed
   ready,         // READY=1 from the main pid
   exited,        // the main pid was reaped (wait status given)
-  timer,         // the service's one timer fired (back-off or stop timeout)
+  timer,         // the service's one timer fired (ready, back-off or stop timeout)
   stop,          // shutdown or the end of the service's life
   restart,       // control socket: stop if running, then start again
 };
@@ -59,6 +60,7 @@ struct Service {
   bool stop_wanted = false;      // shutting down: never start again
   bool restart_pending = false;  // a requested restart waits for the exit
   bool killed = false;           // SIGKILL sent after the stop timeout
+  bool ready_timed_out = false;  // being stopped for missing its ready timeout
 };
 
 // Applies one input; returns what the supervisor must do, in order.

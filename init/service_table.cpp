@@ -240,12 +240,21 @@ const std::map<std::string, KeywordHandler, std::less<>>& service_keywords() {
        }},
       {"ready",
        [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.size() == 1 && a[0] == "notify") {
+         if ((a.size() == 1 || a.size() == 2) && a[0] == "notify") {
            s.readiness = Readiness::notify;
+           s.ready_timeout = milliseconds(0);
+           if (a.size() == 2) {
+             auto timeout = parse_duration(a[1]);
+             if (!timeout) return std::unexpected(timeout.error());
+             if (*timeout <= milliseconds(0)) {
+               return common::fail(Error::Kind::invalid_input, "ready notify wants TIMEOUT > 0");
+             }
+             s.ready_timeout = *timeout;
+           }
          } else if (a.size() == 1 && a[0] == "none") {
            s.readiness = Readiness::none;
          } else {
-           return common::fail(Error::Kind::invalid_input, "ready wants notify or none");
+           return common::fail(Error::Kind::invalid_input, "ready wants notify [TIMEOUT] or none");
          }
          return {};
        }},

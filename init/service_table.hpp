@@ -47,6 +47,10 @@ struct ServiceSpec {
   std::vector<std::string> pass;         // names copied from init's environment
   std::vector<std::string> after;        // dependencies: start once these are ready
   Readiness readiness = Readiness::none;
+  // notify only: not READY=1 within this long → stopped and restarted as a
+  // failure (a daemon hung at start must not hold its dependents forever).
+  // Zero: wait forever.
+  std::chrono::milliseconds ready_timeout{0};
   RestartPolicy restart = RestartPolicy::always;
   std::chrono::milliseconds backoff_initial{1000};
   std::chrono::milliseconds backoff_max{60000};

@@ -153,6 +153,11 @@ void Supervisor::feed(Slot& slot, Input input, int wait_status) {
     log::debug("service state", {{"service", slot.service.spec->name},
                                  {"from", std::string(state_name(before))},
                                  {"to", std::string(state_name(after))}});
+    if (input == Input::timer && before == State::starting) {
+      log::warning("service not ready in time, stopping it",
+                   {{"service", slot.service.spec->name},
+                    {"ready_timeout_ms", slot.service.spec->ready_timeout.count()}});
+    }
     if (after == State::running) {
       log::info("service ready", {{"service", slot.service.spec->name}, {"pid", slot.service.pid}});
       log_if_all_ready();

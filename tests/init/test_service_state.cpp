@@ -53,6 +53,51 @@ TEST(ServiceState, StartsWaitsForReadyAndRuns) {
   EXPECT_EQ(s.state, State::running);
 }
 
+TEST(ServiceState, MissedReadyTimeoutStopsAndRestartsAsAFailure) {
+  auto s_spec = spec();
+  s_spec.ready_timeout = 500ms;
+  s_spec.restart = init::RestartPolicy::on_failure;
+  init::Service s(s_spec);
+  const auto now = init::Clock::now();
+  init::transition(s, Input::deps_ready, now);
+  s.pid = 42;
+  EXPECT_EQ(delay_of(init::transition(s, Input::spawned, now)), 500ms);
+  auto stop = init::transition(s, Input::timer, now + 500ms);
+  EXPECT_EQ(s.state, State::stopping);
+  ASSERT_FALSE(stop.empty());
+  EXPECT_EQ(stop.front().kind, Action::Kind::signal);
+  EXPECT_EQ(stop.front().signal, SIGTERM);
+  EXPECT_EQ(delay_of(stop), 2s);  // the stop timeout
+  // Even a clean exit on SIGTERM counts as a failure here: back off, restart.
+  auto after = init::transition(s, Input::exited, now + 600ms, exit_status(0));
+  EXPECT_EQ(s.state, State::backoff);
+  EXPECT_EQ(delay_of(after), 100ms);
+  init::transition(s, Input::timer, now + 700ms);
+  EXPECT_EQ(s.state, State::waiting);
+  EXPECT_EQ(s.restarts, 1U);
+}
+
+TEST(ServiceState, ReadyInTimeCancelsTheReadyTimer) {
+  auto s_spec = spec();
+  s_spec.ready_timeout = 500ms;
+  init::Service s(s_spec);
+  const auto now = init::Clock::now();
+  init::transition(s, Input::deps_ready, now);
+  init::transition(s, Input::spawned, now);
+  EXPECT_TRUE(has(init::transition(s, Input::ready, now + 100ms), Action::Kind::cancel_timer));
+  EXPECT_EQ(s.state, State::running);
+  EXPECT_TRUE(init::transition(s, Input::timer, now + 500ms).empty());  // a stale timer
+  EXPECT_EQ(s.state, State::running);
+}
+
+TEST(ServiceState, WithoutReadyTimeoutWaitsForever) {
+  auto s_spec = spec();
+  init::Service s(s_spec);
+  const auto now = init::Clock::now();
+  init::transition(s, Input::deps_ready, now);
+  EXPECT_FALSE(has(init::transition(s, Input::spawned, now), Action::Kind::arm_timer));
+}
+
 TEST(ServiceState, WithoutReadinessRunsOnceSpawned) {
   auto s_spec = spec(init::Readiness::none);
   init::Service s(s_spec);

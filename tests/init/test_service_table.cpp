@@ -126,7 +126,20 @@ INSTANTIATE_TEST_SUITE_P(
         BadTable{"set on-failure explode\n", "services.conf:1: on-failure wants"},
         BadTable{"service a\n exec /a\n env NOEQUALS\n", "services.conf:3: env wants KEY=VALUE"},
         BadTable{"service a\n exec /a\n grant /dev/x rwx\n", "services.conf:3: grant wants"},
-        BadTable{"service a\n exec /a\n ready maybe\n", "services.conf:3: ready wants"}));
+        BadTable{"service a\n exec /a\n ready maybe\n", "services.conf:3: ready wants"},
+        BadTable{"service a\n exec /a\n ready notify 0s\n",
+                 "services.conf:3: ready notify wants TIMEOUT > 0"},
+        BadTable{"service a\n exec /a\n ready none 5s\n", "services.conf:3: ready wants"}));
+
+TEST(ServiceTable, ReadyNotifyTakesAnOptionalTimeout) {
+  auto table = init::parse_service_table(
+      "service a\n exec /a\n ready notify 90s\nservice b\n exec /b\n ready notify\n",
+      "services.conf");
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_EQ(table->services[0].readiness, init::Readiness::notify);
+  EXPECT_EQ(table->services[0].ready_timeout, 90s);
+  EXPECT_EQ(table->services[1].ready_timeout, 0ms);  // waits forever
+}
 
 TEST(ServiceTable, TheImagesTableIsValid) {
   auto table = init::load_service_table(INIT_SOURCE_DIR "/services.conf");

@@ -197,6 +197,30 @@ service c
   EXPECT_LT(a_term, a_stopped);
 }
 
+TEST(Init, ServiceNotReadyInTimeIsStoppedAndRestarted) {
+  InitHarness init(R"(
+service mute
+  exec @FAKE@
+  ready notify 300ms
+  backoff 100ms 1s
+  stop SIGTERM 2s
+)");
+  ASSERT_TRUE(init.wait_line({"service not ready in time", "\"mute\""})) << init.log();
+  ASSERT_TRUE(init.wait_line({"mute: got SIGTERM"})) << init.log();
+  // Started again after the back-off, as after any failure.
+  ASSERT_TRUE(fixtures::wait_until(
+      [&] {
+        auto mute = init.service_status("mute");
+        return mute.is_object() && mute["restarts"].get<int>() >= 1;
+      },
+      20s))
+      << init.log();
+  const int timed_out = init.find_line({"service not ready in time", "\"mute\""});
+  const int restarted = init.find_line({"restart scheduled", "\"mute\""});
+  ASSERT_GE(restarted, 0) << init.log();
+  EXPECT_LT(timed_out, restarted) << init.log();
+}
+
 TEST(Init, ControlSocketStatusAndRestart) {
   InitHarness init(R"(
 service one
