@@ -68,6 +68,10 @@ std::string random_token() {
 
 std::string token_key(const std::string& token) { return common::crypto::sha256(token); }
 
+std::string at_hash(const std::string& access_token) {
+  return common::crypto::base64url(common::crypto::sha256(access_token).substr(0, 16));
+}
+
 Provider::Provider(Config config, std::shared_ptr<KeyRing> keys, ProviderOptions options,
                    Clock clock)
     : config_(std::move(config)),

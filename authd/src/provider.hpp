@@ -78,5 +78,8 @@ std::string login_cookie_name(const std::string& upstream_state);
 std::string random_token();
 // The key under which a bearer secret is stored: its SHA-256 (raw).
 std::string token_key(const std::string& token);
+// The id_token's at_hash for an ES256-signed token (OIDC Core 3.1.3.6):
+// base64url of the left half of SHA-256 of the access token's ASCII octets.
+std::string at_hash(const std::string& access_token);
 
 }  // namespace authd

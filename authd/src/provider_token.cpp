@@ -2,6 +2,8 @@
 // A code is single-use, short-lived, bound to the client and the redirect_uri
 // it was issued for, and to the PKCE challenge when there was one. A second
 // use of a code revokes the access token the first use got (RFC 6749 4.1.2).
+// The response follows OIDC Core 3.1.3.3: token_type Bearer, expires_in,
+// id_token, Cache-Control: no-store and Pragma: no-cache.
 
 #include "client_auth.hpp"
 #include "common/json.hpp"
@@ -79,6 +81,10 @@ void Provider::token(const httplib::Request& req, httplib::Response& res) {
     return;
   }
 
+  // The access token exists before the id_token so that the id_token can
+  // carry its at_hash: optional for the code flow, but libraries (Authlib,
+  // node-openid-client) check it when present, binding the two together.
+  const std::string access_token = random_token();
   const auto& user = issued->user;
   common::json claims = {
       {"iss", config_.issuer},
@@ -87,6 +93,7 @@ void Provider::token(const httplib::Request& req, httplib::Response& res) {
       {"iat", now},
       {"exp", now + options_.id_token_ttl_seconds},
       {"auth_time", issued->auth_time},
+      {"at_hash", at_hash(access_token)},
       {"paypal_verified_account", user.verified_account},
   };
   if (!issued->nonce.empty()) claims["nonce"] = issued->nonce;
@@ -100,7 +107,6 @@ void Provider::token(const httplib::Request& req, httplib::Response& res) {
     token_error(res, 500, "server_error", "unable to sign the id_token");
     return;
   }
-  const std::string access_token = random_token();
   const std::string access_key = token_key(access_token);
   access_tokens_.put(access_key, AccessGrant{issued->client_id, user},
                      now + options_.access_token_ttl_seconds, now);

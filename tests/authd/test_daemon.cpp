@@ -5,27 +5,14 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdlib>
 #include <fstream>
-#include <future>
-#include <thread>
-
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
 
 #include "browser.hpp"
 #include "common/crypto.hpp"
 #include "common/ipc_client.hpp"
 #include "common/ipc_contracts.hpp"
-#include "common/ipc_server.hpp"
-#include "common/x509.hpp"
-#include "fixtures/metadata_server.hpp"
-#include "fixtures/paypal_sandbox.hpp"
-#include "fixtures/process.hpp"
-#include "fixtures/secret_manager.hpp"
+#include "daemon_fixture.hpp"
 #include "flow.hpp"
 #include "jwt_check.hpp"
 
@@ -33,172 +20,6 @@ namespace {
 
 using namespace authd_test;
 using namespace std::chrono_literals;
-
-constexpr const char* kSecretRef = "projects/appliance-test/secrets/paypal/versions/1";
-
-struct Identity {
-  std::string chain_pem;
-  std::string key_pem;
-};
-
-Identity make_identity() {
-  auto key = common::crypto::generate_p256().value();
-  return {common::x509::self_signed_pem(key.get(), {"localhost"}, 24h).value(),
-          common::crypto::private_key_pem(key.get()).value()};
-}
-
-std::string spki_of(const std::string& pem) {
-  auto info = common::x509::describe_leaf_pem(pem);
-  return info ? common::crypto::hex(info->spki_sha256) : "";
-}
-
-// Plays the IPC peers authd talks to: acmed (certificate) and attestd (config).
-class PeerStandIns {
- public:
-  explicit PeerStandIns(Identity identity) : identity_(std::move(identity)) {
-    common::ipc::ServerOptions options;
-    options.allowed_uids = {getuid()};
-    acmed_ = common::ipc::Server::listen(
-                 io_, common::contract::socket_path(common::contract::acmed::socket), options)
-                 .value();
-    acmed_->on(
-        std::string(common::contract::acmed::certificate_get),
-        [this](const common::json&, const common::ipc::Peer&) -> common::Result<common::json> {
-          std::lock_guard lock(mutex_);
-          return certificate_message();
-        });
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~PeerStandIns() {
-    boost::asio::post(io_, [this] {
-      acmed_->close();
-      if (attestd_) attestd_->close();
-      work_.reset();
-    });
-    thread_.join();
-  }
-  void serve_attestd_config(common::json config) {
-    std::promise<void> done;
-    boost::asio::post(io_, [&] {
-      common::ipc::ServerOptions options;
-      options.allowed_uids = {getuid()};
-      attestd_ = common::ipc::Server::listen(
-                     io_, common::contract::socket_path(common::contract::attestd::socket), options)
-                     .value();
-      attestd_->on(
-          std::string(common::contract::attestd::config_get),
-          [config](const common::json&, const common::ipc::Peer&) -> common::Result<common::json> {
-            return common::json{{"config", config}};
-          });
-      done.set_value();
-    });
-    done.get_future().wait();
-  }
-  void renew(Identity identity) {
-    boost::asio::post(io_, [this, identity = std::move(identity)] {
-      std::lock_guard lock(mutex_);
-      identity_ = identity;
-      acmed_->publish(common::contract::acmed::certificate_updated, certificate_message());
-    });
-  }
-
- private:
-  common::json certificate_message() const {
-    return {{"chain_pem", identity_.chain_pem},
-            {"key_pem", identity_.key_pem},
-            {"not_after", 0},
-            {"self_signed", true},
-            {"spki_sha256", spki_of(identity_.chain_pem)}};
-  }
-  boost::asio::io_context io_;
-  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_ =
-      boost::asio::make_work_guard(io_);
-  std::mutex mutex_;
-  Identity identity_;
-  std::unique_ptr<common::ipc::Server> acmed_;
-  std::unique_ptr<common::ipc::Server> attestd_;
-  std::thread thread_;
-};
-
-class AuthdDaemonTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    setenv("APPLIANCE_RUN_DIR", run_dir_.path().c_str(), 1);
-    std::filesystem::create_directories(run_dir_.path() / "acmed");
-    std::filesystem::create_directories(run_dir_.path() / "attestd");
-    std::filesystem::create_directories(run_dir_.path() / "authd");
-    port_ = fixtures::free_tcp_port();
-    issuer_ = "https://localhost:" + std::to_string(port_);
-    paypal_.set_return_url(issuer_ + "/callback");
-    secrets_.add_secret_version(kSecretRef, paypal_.options().client_secret);
-    const common::json config = measured_config();
-    for (auto it = config.begin(); it != config.end(); ++it) {
-      metadata_.set_instance_attribute(it.key(), it->get<std::string>());
-    }
-    metadata_.set_instance_attribute("paypal_client_secret_ref", kSecretRef);
-    identity_ = make_identity();
-    peers_ = std::make_unique<PeerStandIns>(identity_);
-    ca_ = identity_.chain_pem + paypal_.ca_pem();
-  }
-
-  common::json measured_config() const {
-    return {{"domain", "localhost:" + std::to_string(port_)},
-            {"paypal_client_id", paypal_.options().client_id},
-            {"paypal_environment", "sandbox"},
-            {"paypal_authorize_url", paypal_.authorize_url()},
-            {"paypal_api_base", paypal_.base_url()},
-            {"oidc_clients", oidc_clients_json()},
-            {"extra_ca_pem", paypal_.ca_pem() + secrets_.ca_pem()}};
-  }
-
-  fixtures::Process start_authd(const std::string& source = "metadata",
-                                std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {fixtures::project_binary("authd").string(),
-                                     "--port=" + std::to_string(port_),
-                                     "--host=127.0.0.1",
-                                     "--config-source=" + source,
-                                     "--secret-manager-url=" + secrets_.base_url(),
-                                     "--paypal-timeout-ms=2000",
-                                     "--worker-threads=8"};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    return fixtures::Process({argv,
-                              {{"GCE_METADATA_HOST", metadata_.address()},
-                               {"APPLIANCE_RUN_DIR", run_dir_.path().string()}},
-                              run_dir_.path() / "authd.log",
-                              {}});
-  }
-
-  // Up, and serving acmed's certificate rather than its bootstrap one.
-  bool serving(const std::string& chain_pem, fixtures::Process& authd) {
-    return fixtures::wait_until(
-        [&] {
-          common::HttpRequest probe;
-          probe.url = issuer_ + "/.well-known/openid-configuration";
-          probe.verify_tls = false;  // we are checking which certificate it serves
-          probe.capture_peer_certificate = true;
-          probe.timeout = 2s;
-          auto response = common::http_request(probe);
-          return authd.running() && response &&
-                 spki_of(response->peer_certificate_pem) == spki_of(chain_pem);
-        },
-        15s);
-  }
-
-  std::string log() const {
-    std::ifstream in(run_dir_.path() / "authd.log");
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-
-  fixtures::TempDir run_dir_;
-  fixtures::PayPalSandbox paypal_;
-  fixtures::MetadataServer metadata_;
-  fixtures::SecretManagerSim secrets_{metadata_.access_token()};
-  Identity identity_;
-  std::unique_ptr<PeerStandIns> peers_;
-  int port_ = 0;
-  std::string issuer_;
-  std::string ca_;
-};
 
 TEST_F(AuthdDaemonTest, LoginEndToEndVerifiedWithOpenSslAndPyJwt) {
   auto authd = start_authd();

@@ -110,8 +110,10 @@ TEST_F(ProviderTest, FullLoginIssuesAVerifiableIdToken) {
   ASSERT_TRUE(response);
   ASSERT_EQ(response->status, 200) << response->body;
   EXPECT_EQ(response->header("cache-control").value_or(""), "no-store");
+  EXPECT_EQ(response->header("pragma").value_or(""), "no-cache");
   auto body = token_json(response);
   EXPECT_EQ(body["token_type"], "Bearer");
+  EXPECT_GT(body["expires_in"].get<std::int64_t>(), 0);
 
   auto jwks = get_json(issuer_ + "/jwks.json", ca_);
   ASSERT_TRUE(jwks);
@@ -127,6 +129,9 @@ TEST_F(ProviderTest, FullLoginIssuesAVerifiableIdToken) {
   EXPECT_EQ(claims["email_verified"], true);
   EXPECT_EQ(claims["paypal_verified_account"], true);
   EXPECT_EQ(verified->header["kid"], keys_->active_kid());
+  EXPECT_EQ(verified->header["alg"], "ES256");
+  EXPECT_EQ(verified->header["typ"], "JWT");
+  EXPECT_EQ(claims["at_hash"], authd::at_hash(body["access_token"].get<std::string>()));
 
   auto userinfo = get_with_bearer(issuer_ + "/userinfo", ca_, body["access_token"]);
   ASSERT_TRUE(userinfo);
@@ -343,6 +348,25 @@ TEST_F(ProviderTest, DiscoveryDescribesTheEndpoints) {
   EXPECT_EQ((*doc)["token_endpoint"], issuer_ + "/token");
   EXPECT_EQ((*doc)["id_token_signing_alg_values_supported"], common::json({"ES256"}));
   EXPECT_EQ((*doc)["code_challenge_methods_supported"], common::json({"S256"}));
+  // Every field OIDC Discovery 1.0 section 3 requires, and those it recommends
+  // that a relying-party library reads for the code flow.
+  for (const char* key :
+       {"authorization_endpoint", "userinfo_endpoint", "response_types_supported",
+        "subject_types_supported", "scopes_supported", "token_endpoint_auth_methods_supported",
+        "claims_supported", "grant_types_supported"}) {
+    EXPECT_TRUE(doc->contains(key)) << key;
+  }
+
+  // RFC 6750 3.1: an invalid token gets a Bearer challenge naming the error;
+  // a request with no credentials gets the challenge without an error code.
+  auto bad = get_with_bearer(issuer_ + "/userinfo", ca_, "not-a-token");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 401);
+  auto challenge = bad->header("www-authenticate").value_or("");
+  EXPECT_TRUE(challenge.starts_with("Bearer ")) << challenge;
+  EXPECT_NE(challenge.find("error=\"invalid_token\""), std::string::npos) << challenge;
+  auto anonymous = get_json(issuer_ + "/userinfo", ca_);
+  EXPECT_FALSE(anonymous);
   auto jwks = get_json(issuer_ + "/jwks.json", ca_);
   ASSERT_TRUE(jwks);
   ASSERT_EQ((*jwks)["keys"].size(), 1U);

@@ -13,6 +13,7 @@
 #include "options.hpp"
 #include "paypal_client.hpp"
 #include "pkce.hpp"
+#include "provider.hpp"
 #include "rate_limiter.hpp"
 #include "secret_manager.hpp"
 #include "ttl_store.hpp"
@@ -96,6 +97,13 @@ TEST(Pkce, S256AsRfc7636AppendixB) {
   EXPECT_FALSE(authd::is_valid_code_challenge("short"));
   EXPECT_FALSE(authd::is_valid_code_verifier(std::string(129, 'a')));
   EXPECT_FALSE(authd::is_valid_code_verifier(std::string(43, '+')));
+}
+
+TEST(AtHash, AsOidcCoreExample) {
+  // OIDC Core 1.0 appendix A.4: this access token has at_hash 77QmUPtjPfzWtF2AnpK9RQ
+  // (left half of its SHA-256, the hash of RS256 and ES256 alike).
+  EXPECT_EQ(authd::at_hash("jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
+            "77QmUPtjPfzWtF2AnpK9RQ");
 }
 
 TEST(Crc32c, KnownCheckValue) {
