@@ -4,16 +4,21 @@
 #include "common/log.hpp"
 
 namespace acmed {
+namespace {
+
+common::json contact_uris(const std::vector<std::string>& contacts) {
+  common::json uris = common::json::array();
+  for (const auto& contact : contacts) uris.push_back("mailto:" + contact);
+  return uris;
+}
+
+}  // namespace
 
 common::Result<Account> register_account(AcmeTransport& transport, const Directory& directory,
                                          common::crypto::Key key, const AccountOptions& options) {
   using common::Error;
   common::json payload{{"termsOfServiceAgreed", true}};
-  if (!options.contacts.empty()) {
-    common::json contacts = common::json::array();
-    for (const auto& contact : options.contacts) contacts.push_back("mailto:" + contact);
-    payload["contact"] = contacts;
-  }
+  if (!options.contacts.empty()) payload["contact"] = contact_uris(options.contacts);
   if (options.eab) {
     auto binding = external_account_binding(key.get(), options.eab->kid,
                                             options.eab->hmac_base64url, directory.new_account);
@@ -36,6 +41,20 @@ common::Result<Account> register_account(AcmeTransport& transport, const Directo
   common::log::info("acme account ready",
                     {{"account", account.url}, {"eab", options.eab.has_value()}});
   return account;
+}
+
+common::Status update_account_contacts(AcmeTransport& transport, const Account& account,
+                                       const std::vector<std::string>& contacts) {
+  // An empty array removes every contact, which is what an unset acme_contact means.
+  const common::json payload{{"contact", contact_uris(contacts)}};
+  auto response = transport.post(account.url, account.key.get(), account.url, payload);
+  if (!response) {
+    return std::unexpected(
+        common::wrap(response.error(), "unable to update the ACME account's contacts"));
+  }
+  common::log::info("acme account contacts updated",
+                    {{"account", account.url}, {"contacts", contacts}});
+  return {};
 }
 
 }  // namespace acmed

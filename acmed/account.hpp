@@ -16,6 +16,7 @@ namespace acmed {
 struct ExternalAccountBinding {
   std::string kid;
   std::string hmac_base64url;  // secret: from the metadata server, never logged
+  bool operator==(const ExternalAccountBinding&) const = default;
 };
 
 struct AccountOptions {
@@ -30,5 +31,9 @@ struct Account {
 
 common::Result<Account> register_account(AcmeTransport& transport, const Directory& directory,
                                          common::crypto::Key key, const AccountOptions& options);
+
+// Replaces the account's contact list (RFC 8555 §7.3.2).
+common::Status update_account_contacts(AcmeTransport& transport, const Account& account,
+                                       const std::vector<std::string>& contacts);
 
 }  // namespace acmed

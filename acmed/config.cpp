@@ -10,7 +10,6 @@ using common::Error;
 using common::fail;
 using common::config::value_or_empty;
 
-// The measured keys acmed reads (a subset of contract::attestd::measured_keys).
 constexpr std::array<std::string_view, 7> kKeys = {
     "domain",       "acme_directory", "acme_contact",         "acme_profile",
     "acme_eab_kid", "acme_ca_pem",    "acme_preferred_issuer"};
@@ -101,9 +100,16 @@ common::Result<Config> config_from_values(const std::map<std::string, std::strin
   return config;
 }
 
+std::span<const std::string_view> config_keys() { return kKeys; }
+
 common::Result<Config> load_config(ConfigSource source, const common::MetadataClient& metadata) {
   auto values = common::config::load_values(source, metadata, kKeys);
   if (!values) return std::unexpected(values.error());
+  return config_with_secret(*values, metadata);
+}
+
+common::Result<Config> config_with_secret(const common::config::Values& values,
+                                          const common::MetadataClient& metadata) {
   std::optional<std::string> eab_hmac;
   auto secret = metadata.attribute(kEabSecretKey);
   if (secret) {
@@ -111,7 +117,7 @@ common::Result<Config> load_config(ConfigSource source, const common::MetadataCl
   } else if (secret.error().kind != Error::Kind::not_found) {
     return std::unexpected(common::wrap(secret.error(), "unable to read acme_eab_hmac"));
   }
-  return config_from_values(*values, eab_hmac);
+  return config_from_values(values, eab_hmac);
 }
 
 }  // namespace acmed

@@ -7,7 +7,9 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "acmed/account.hpp"
@@ -30,7 +32,11 @@ struct Config {
   std::string preferred_issuer;
   std::string ca_pem;  // extra trust anchor for the directory (test CAs)
   std::optional<ExternalAccountBinding> eab;
+  bool operator==(const Config&) const = default;
 };
+
+// The measured keys acmed reads (a subset of contract::attestd::measured_keys).
+std::span<const std::string_view> config_keys();
 
 // Validates the raw attribute values (keys as in the metadata server).
 common::Result<Config> config_from_values(const std::map<std::string, std::string>& values,
@@ -38,5 +44,10 @@ common::Result<Config> config_from_values(const std::map<std::string, std::strin
 
 // Reads the measured keys from `source` and the secret from metadata.
 common::Result<Config> load_config(ConfigSource source, const common::MetadataClient& metadata);
+
+// Completes measured `values` (from attestd's config.updated, or a poll of the
+// metadata server) with the secret from metadata, and validates the whole.
+common::Result<Config> config_with_secret(const common::config::Values& values,
+                                          const common::MetadataClient& metadata);
 
 }  // namespace acmed

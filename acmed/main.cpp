@@ -1,18 +1,22 @@
 // acmed: ACME certificates for the appliance's domain, issued and renewed
 // unattended, handed to authd and attestd over IPC. Threads: the io_context
-// (IPC, signals), the port-80 responder, and the renewal worker.
+// (IPC, signals, attestd's config.updated), the port-80 responder, and the
+// renewal worker, which alone acts on configuration changes.
 
 #include <cstdio>
+#include <memory>
 #include <thread>
 
 #include <boost/asio/io_context.hpp>
 
 #include "acmed/certificate_handoff.hpp"
 #include "acmed/challenge_book.hpp"
+#include "acmed/config_inbox.hpp"
 #include "acmed/http01_responder.hpp"
 #include "acmed/options.hpp"
 #include "acmed/renewer.hpp"
 #include "acmed/stop_signal.hpp"
+#include "common/config_source.hpp"
 #include "common/daemon.hpp"
 #include "common/ipc_contracts.hpp"
 #include "common/listen_fds.hpp"
@@ -57,9 +61,18 @@ int main(int argc, char** argv) {
   if (!handoff) return fatal(kExitTemporary, "unable to serve the certificate", handoff.error());
 
   acmed::StopSignal stop;
+  acmed::ConfigInbox inbox(stop);
   common::MetadataClient metadata;
-  acmed::Renewer renewer(options->renewer, metadata, book, responder, **handoff, stop);
+  acmed::Renewer renewer(options->renewer, metadata, book, responder, **handoff, stop, inbox);
   std::thread worker([&renewer] { renewer.run(); });
+  // attestd re-measures changed metadata and pushes config.updated; the
+  // metadata source is polled by the worker instead.
+  std::unique_ptr<common::ipc::Subscriber> config_follower;
+  if (options->renewer.config_source == acmed::ConfigSource::attestd) {
+    config_follower = common::config::follow_attestd(
+        io, acmed::config_keys(),
+        [&inbox](common::config::Values values) { inbox.offer(std::move(values)); });
+  }
   common::daemon::stop_on_signals(io, [&] {
     common::log::info("stopping");
     (void)common::notify::stopping();
@@ -71,6 +84,7 @@ int main(int argc, char** argv) {
                                     {"socket", contract::socket_path(contract::acmed::socket)}});
   io.run();
 
+  config_follower.reset();
   stop.request();
   worker.join();
   responder.stop();

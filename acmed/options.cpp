@@ -33,7 +33,8 @@ common::Result<DaemonOptions> parse_options(const std::map<std::string, std::str
                                                    {"retry-max-ms", 0},
                                                    {"poll-initial-ms", 0},
                                                    {"order-timeout-seconds", 0},
-                                                   {"ari-recheck-min-seconds", 0}};
+                                                   {"ari-recheck-min-seconds", 0},
+                                                   {"config-poll-ms", 0}};
   for (const auto& [name, _] : flags) {
     if (!known.contains(name))
       return common::fail(Error::Kind::invalid_input, "unknown flag --" + name);
@@ -52,8 +53,9 @@ common::Result<DaemonOptions> parse_options(const std::map<std::string, std::str
   auto poll_initial = number(flags, "poll-initial-ms", 250, 1, 60000);
   auto order_timeout = number(flags, "order-timeout-seconds", 300, 1, 86400);
   auto ari_min = number(flags, "ari-recheck-min-seconds", 60, 1, 86400);
+  auto config_poll = number(flags, "config-poll-ms", 30000, 100, day_ms);
   for (const auto* value :
-       {&port, &retry_initial, &retry_max, &poll_initial, &order_timeout, &ari_min}) {
+       {&port, &retry_initial, &retry_max, &poll_initial, &order_timeout, &ari_min, &config_poll}) {
     if (!*value) return std::unexpected(value->error());
   }
   options.http_port = static_cast<int>(*port);
@@ -62,6 +64,7 @@ common::Result<DaemonOptions> parse_options(const std::map<std::string, std::str
   options.renewer.poll.first = std::chrono::milliseconds(*poll_initial);
   options.renewer.poll.order_deadline = std::chrono::seconds(*order_timeout);
   options.renewer.ari_recheck_min = std::chrono::seconds(*ari_min);
+  options.renewer.config_poll = std::chrono::milliseconds(*config_poll);
   return options;
 }
 

@@ -7,6 +7,9 @@
 //   --retry-initial-ms=N --retry-max-ms=N      failure back-off (10 s .. 1 h)
 //   --poll-initial-ms=N --order-timeout-seconds=N   order polling (250 ms, 300 s)
 //   --ari-recheck-min-seconds=N        floor on renewalInfo Retry-After (60)
+//   --config-poll-ms=N                 with --config-source=metadata, how often
+//                                      to look for a changed configuration
+//                                      (30000; attestd pushes its changes)
 
 #include <map>
 #include <string>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "acmed/config_change.hpp"
 #include "common/crypto.hpp"
 #include "common/log.hpp"
 #include "common/notify.hpp"
@@ -32,13 +33,14 @@ std::string join_url(const std::string& base, const std::string& path) {
 
 Renewer::Renewer(RenewerOptions options, const common::MetadataClient& metadata,
                  ChallengeBook& book, Http01Responder& responder, CertificateHandoff& handoff,
-                 StopSignal& stop)
+                 StopSignal& stop, ConfigInbox& inbox)
     : options_(std::move(options)),
       metadata_(metadata),
       book_(book),
       responder_(responder),
       handoff_(handoff),
       stop_(stop),
+      inbox_(inbox),
       backoff_(options_.retry_initial, options_.retry_max),
       random_(std::random_device{}()) {}
 
@@ -46,10 +48,93 @@ void Renewer::run() {
   if (!load_configuration()) return;
   serve_bootstrap();
   transport_.emplace(TransportOptions{config_.ca_pem});
+  next_poll_ = std::chrono::steady_clock::now() + options_.config_poll;
   while (!stop_.requested()) {
     const auto wake = cycle();
-    if (!stop_.wait_until(to_steady(wake))) return;
+    if (!sleep_until(wake)) return;
   }
+}
+
+// Sleeps until `wake`, applying configurations as they arrive; ends early
+// when one wants a new certificate. False when stopping.
+bool Renewer::sleep_until(Clock::time_point wake) {
+  const bool polling = options_.config_source == ConfigSource::metadata;
+  for (;;) {
+    auto deadline = to_steady(wake);
+    if (polling) deadline = std::min(deadline, next_poll_);
+    if (!stop_.wait_until(deadline)) return false;
+    if (follow_configuration()) return true;
+    if (Clock::now() >= wake) return true;
+  }
+}
+
+// Takes the configuration attestd pushed, or polls the metadata server when
+// it is the source; true when the new one wants a new certificate now.
+bool Renewer::follow_configuration() {
+  auto values = inbox_.take();
+  const bool pushed = values.has_value();
+  if (!values && options_.config_source == ConfigSource::metadata &&
+      std::chrono::steady_clock::now() >= next_poll_) {
+    auto polled = common::config::load_values(ConfigSource::metadata, metadata_, config_keys());
+    next_poll_ = std::chrono::steady_clock::now() + options_.config_poll;
+    if (!polled) {
+      common::log::warning("unable to read the configuration; keeping the current one",
+                           {{"error", polled.error().message}});
+      return false;
+    }
+    values = std::move(*polled);
+  }
+  return values && apply_configuration(*values, pushed);
+}
+
+bool Renewer::apply_configuration(const common::config::Values& values, bool pushed) {
+  auto config = config_with_secret(values, metadata_);
+  if (!config) {
+    // Polling sees the same bad value again and again: say it once.
+    if (config.error().message != last_rejected_) {
+      common::log::error("ignoring the new configuration; keeping the current one",
+                         {{"reason", config.error().message}});
+      last_rejected_ = config.error().message;
+    }
+    return false;
+  }
+  last_rejected_.clear();
+  const ConfigChange change = compare_configs(config_, *config);
+  if (!change.any()) {
+    // attestd pushes rarely (a reconnection, a re-measurement): say that it
+    // was seen. Polls say nothing, or the log would be all polls.
+    if (pushed) common::log::info("configuration unchanged for acmed");
+    return false;
+  }
+  config_ = std::move(*config);
+  common::log::notice("configuration changed", {{"changed", change.changed()},
+                                                {"new_order", change.needs_new_order()},
+                                                {"domains", config_.domains},
+                                                {"directory", config_.directory_url},
+                                                {"profile", config_.profile},
+                                                {"preferred_issuer", config_.preferred_issuer},
+                                                {"eab", config_.eab.has_value()},
+                                                {"extra_ca", !config_.ca_pem.empty()}});
+  responder_.set_domain(config_.domains.front());
+  if (change.account) {
+    // Another CA (or binding): the account and its trust anchor go with it.
+    transport_.emplace(TransportOptions{config_.ca_pem});
+    account_.reset();
+    ari_.reset();
+  } else if (change.contacts && account_) {
+    // The account's contacts are updated in place (RFC 8555 §7.3.2); on a
+    // failure the next account created carries them anyway.
+    if (auto updated = update_account_contacts(*transport_, *account_, config_.contacts);
+        !updated) {
+      common::log::warning("keeping the account's old contacts",
+                           {{"error", updated.error().message}});
+    }
+  }
+  if (!change.needs_new_order()) return false;
+  reorder_ = true;
+  backoff_.reset();
+  if (!current_ && change.names) serve_bootstrap();  // for the new names meanwhile
+  return true;
 }
 
 bool Renewer::load_configuration() {
@@ -103,7 +188,7 @@ void Renewer::serve_bootstrap() {
 Clock::time_point Renewer::cycle() {
   auto directory = transport_->fetch_directory(config_.directory_url);
   if (!directory) return after_failure(directory.error());
-  if (current_) {
+  if (current_ && !reorder_) {
     const Decision decision = decide(*directory);
     if (!decision.renew_now) {
       common::log::info("next renewal check", {{"at", format_rfc3339(decision.wake)}});
@@ -171,7 +256,10 @@ Clock::time_point Renewer::issue(const Directory& directory) {
     account_.emplace(std::move(*account));
   }
   OrderRequest request{config_.domains, config_.profile, {}, config_.preferred_issuer};
-  if (current_ && !directory.renewal_info.empty() && send_replaces_) {
+  // RFC 9773 §5: the replaced certificate must be the same account's and
+  // share a name with the order (a changed name set may still qualify).
+  if (current_ && !directory.renewal_info.empty() && send_replaces_ &&
+      current_->account_url == account_->url && share_a_name(current_->names, request.names)) {
     request.replaces = current_->cert_id;
   }
   auto issued =
@@ -194,8 +282,10 @@ Clock::time_point Renewer::issue(const Directory& directory) {
   if (auto published = handoff_.publish({issued->chain_pem, issued->key_pem, false}); !published) {
     return after_failure(published.error());
   }
-  current_ = Current{issued->chain_pem, leaf->not_before, leaf->not_after, cert_id.value_or("")};
+  current_ = Current{issued->chain_pem,    leaf->not_before, leaf->not_after,
+                     cert_id.value_or(""), leaf->dns_names,  account_->url};
   ari_.reset();
+  reorder_ = false;
   send_replaces_ = true;
   backoff_.reset();
   common::log::notice("certificate issued", {{"names", leaf->dns_names},

@@ -5,6 +5,11 @@
 // new one when it is, hand it off, and sleep until the next decision. Every
 // failure is logged and retried later: after the server's Retry-After when it
 // gave one (rate limits, 503), else with exponential back-off and jitter.
+//
+// Configuration changes are applied live, between orders (an order in
+// progress finishes first, so two orders never race): attestd's
+// config.updated arrives through the ConfigInbox; with the metadata source the
+// worker polls. What a change means is decided by compare_configs().
 
 #include <chrono>
 #include <optional>
@@ -16,6 +21,7 @@
 #include "acmed/certificate_handoff.hpp"
 #include "acmed/challenge_book.hpp"
 #include "acmed/config.hpp"
+#include "acmed/config_inbox.hpp"
 #include "acmed/http01_responder.hpp"
 #include "acmed/order.hpp"
 #include "acmed/renewal_info.hpp"
@@ -33,13 +39,15 @@ struct RenewerOptions {
   std::chrono::seconds ari_recheck_min{60};            // floor on a server's Retry-After
   std::chrono::seconds ari_recheck_max{24 * 3600};
   std::chrono::seconds bootstrap_validity{7 * 24 * 3600};
+  std::chrono::milliseconds config_poll{30000};  // metadata source only
   PollPolicy poll;
 };
 
 class Renewer {
  public:
   Renewer(RenewerOptions options, const common::MetadataClient& metadata, ChallengeBook& book,
-          Http01Responder& responder, CertificateHandoff& handoff, StopSignal& stop);
+          Http01Responder& responder, CertificateHandoff& handoff, StopSignal& stop,
+          ConfigInbox& inbox);
   void run();
 
  private:
@@ -48,6 +56,8 @@ class Renewer {
     Clock::time_point not_before;
     Clock::time_point not_after;
     std::string cert_id;  // ARI certID; empty when it cannot be computed
+    std::vector<std::string> names;
+    std::string account_url;  // the account that ordered it
   };
   struct AriState {
     RenewalWindow window;
@@ -61,6 +71,9 @@ class Renewer {
 
   bool load_configuration();
   void serve_bootstrap();
+  bool sleep_until(Clock::time_point wake);
+  bool follow_configuration();
+  bool apply_configuration(const common::config::Values& values, bool pushed);
   Clock::time_point cycle();
   Decision decide(const Directory& directory);
   void refresh_renewal_info(const Directory& directory);
@@ -73,7 +86,11 @@ class Renewer {
   Http01Responder& responder_;
   CertificateHandoff& handoff_;
   StopSignal& stop_;
+  ConfigInbox& inbox_;
   Config config_;
+  std::chrono::steady_clock::time_point next_poll_;
+  std::string last_rejected_;  // the reason a configuration was last ignored
+  bool reorder_ = false;       // a configuration change wants a new certificate
   std::optional<AcmeTransport> transport_;
   std::optional<Account> account_;
   std::optional<Current> current_;

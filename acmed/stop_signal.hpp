@@ -1,6 +1,8 @@
 #pragma once
 // One stop request shared by the threads of acmed: waits that end early when
-// SIGTERM arrives, so that polling and back-off never delay a shutdown.
+// SIGTERM arrives, so that polling and back-off never delay a shutdown. A
+// wake() (a new configuration arrived) also ends the current or next wait
+// early, without stopping: the waiter then re-checks its inputs.
 
 #include <chrono>
 #include <condition_variable>
@@ -17,15 +19,24 @@ class StopSignal {
     }
     changed_.notify_all();
   }
+  void wake() {
+    {
+      std::lock_guard lock(mutex_);
+      woken_ = true;
+    }
+    changed_.notify_all();
+  }
   bool requested() const {
     std::lock_guard lock(mutex_);
     return stopped_;
   }
-  // Waits until `deadline`; false when a stop was requested first.
+  // Waits until `deadline` or a wake(); false when a stop was requested first.
   template <class Clock, class Duration>
   bool wait_until(std::chrono::time_point<Clock, Duration> deadline) {
     std::unique_lock lock(mutex_);
-    return !changed_.wait_until(lock, deadline, [this] { return stopped_; });
+    changed_.wait_until(lock, deadline, [this] { return stopped_ || woken_; });
+    woken_ = false;
+    return !stopped_;
   }
   template <class Rep, class Period>
   bool wait_for(std::chrono::duration<Rep, Period> delay) {
@@ -36,6 +47,7 @@ class StopSignal {
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   bool stopped_ = false;
+  bool woken_ = false;
 };
 
 }  // namespace acmed
