@@ -165,5 +165,29 @@ TEST(AcmedLiveConfig, PollsTheMetadataServerContactsUpdateTheAccountNamesReorder
   EXPECT_EQ(openssl_verify(renewed["chain_pem"], harness.pebble().root_pem()), "");
 }
 
+// Switching CAs (as from Let's Encrypt staging to production): a new
+// account on the new directory, trusted through the new acme_ca_pem, and a
+// certificate from the new CA.
+TEST(AcmedLiveConfig, ANewDirectoryMeansANewAccountThereAndItsCertificate) {
+  HarnessOptions options;
+  options.flags = {"--config-poll-ms=200"};
+  AcmedHarness harness(options);
+  harness.start_acmed();
+  auto first = harness.wait_for_issued(kIssueTimeout);
+  ASSERT_TRUE(first.is_object());
+  ASSERT_EQ(harness.log_count("acme account ready"), 1U) << harness.log();
+
+  fixtures::PebbleOptions production_options;
+  production_options.http01_port = harness.http_port();
+  fixtures::Pebble production(production_options);
+  harness.metadata().set_instance_attribute("acme_ca_pem", production.listener_ca_pem());
+  harness.metadata().set_instance_attribute("acme_directory", production.directory_url());
+  auto renewed = harness.wait_for_issued(kIssueTimeout, leaf_serial(first["chain_pem"]));
+  ASSERT_TRUE(renewed.is_object());
+  EXPECT_EQ(openssl_verify(renewed["chain_pem"], production.root_pem()), "");
+  EXPECT_NE(openssl_verify(renewed["chain_pem"], harness.pebble().root_pem()), "");
+  EXPECT_EQ(harness.log_count("acme account ready"), 2U) << harness.log();
+}
+
 }  // namespace
 }  // namespace acmed_test
