@@ -60,11 +60,13 @@ void Renewer::run() {
 bool Renewer::sleep_until(Clock::time_point wake) {
   const bool polling = options_.config_source == ConfigSource::metadata;
   for (;;) {
+    // Look before waiting: an order's polling may have taken the wake-up
+    // of a configuration that arrived while it ran.
+    if (follow_configuration()) return true;
+    if (Clock::now() >= wake) return true;
     auto deadline = to_steady(wake);
     if (polling) deadline = std::min(deadline, next_poll_);
     if (!stop_.wait_until(deadline)) return false;
-    if (follow_configuration()) return true;
-    if (Clock::now() >= wake) return true;
   }
 }
 

@@ -1,5 +1,6 @@
 #include "acmed_harness.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -13,7 +14,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using fixtures::read_file;
-
 
 // Splits a PEM bundle at its END lines.
 std::vector<std::string> pem_blocks(const std::string& pem) {
@@ -53,8 +53,7 @@ std::string AcmedHarness::socket_path() const {
 }
 
 void AcmedHarness::start_acmed() {
-  std::vector<std::string> argv = {
-      fixtures::project_binary("acmed").string(),
+  const std::vector<std::string> defaults = {
       options_.config_from_attestd ? "--config-source=attestd" : "--config-source=metadata",
       "--http-host=127.0.0.1",
       "--http-port=" + std::to_string(http_port_),
@@ -62,6 +61,16 @@ void AcmedHarness::start_acmed() {
       "--retry-max-ms=1500",
       "--poll-initial-ms=50",
       "--ari-recheck-min-seconds=1"};
+  // A flag the test names replaces the default of the same name.
+  auto overridden = [&](const std::string& flag) {
+    const auto name = flag.substr(0, flag.find('=') + 1);
+    return std::any_of(options_.flags.begin(), options_.flags.end(),
+                       [&](const std::string& own) { return own.starts_with(name); });
+  };
+  std::vector<std::string> argv = {fixtures::project_binary("acmed").string()};
+  for (const auto& flag : defaults) {
+    if (!overridden(flag)) argv.push_back(flag);
+  }
   argv.insert(argv.end(), options_.flags.begin(), options_.flags.end());
   acmed_.emplace(fixtures::ProcessOptions{argv,
                                           {{"GCE_METADATA_HOST", metadata_->address()},

@@ -22,7 +22,7 @@ inline constexpr const char* kDomain = "app.example.com";
 struct HarnessOptions {
   fixtures::PebbleOptions pebble;                 // http01_port is filled in unless set
   std::map<std::string, std::string> attributes;  // extra metadata attributes
-  std::vector<std::string> flags;                 // extra acmed flags
+  std::vector<std::string> flags;                 // extra acmed flags (override defaults)
   bool config_from_attestd = false;               // --config-source=attestd instead of metadata
 };
 

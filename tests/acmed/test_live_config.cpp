@@ -165,6 +165,31 @@ TEST(AcmedLiveConfig, PollsTheMetadataServerContactsUpdateTheAccountNamesReorder
   EXPECT_EQ(openssl_verify(renewed["chain_pem"], harness.pebble().root_pem()), "");
 }
 
+// A change that arrives while the order for the old names fails (the name
+// resolves where nothing listens) ends the 20 s back-off of that failure: the
+// order for the new names starts at once, and only one order runs at a time.
+// (Whether the change lands during the order or in its back-off depends on
+// timing; the worker also looks for changes before it sleeps, because an
+// order's polling may have taken the wake-up.)
+TEST(AcmedLiveConfig, AChangeWhileAnOrderFailsOrdersAgainWithoutWaitingTheBackOff) {
+  HarnessOptions options;
+  options.config_from_attestd = true;
+  options.flags = {"--retry-initial-ms=20000", "--retry-max-ms=20000"};
+  AcmedHarness harness(options);
+  AttestdStandIn attestd(harness.run_dir(), harness.attributes());
+  harness.pebble().set_a_record(kDomain, "127.0.0.2");
+  harness.start_acmed();
+  ASSERT_TRUE(harness.wait_for_log("http-01 challenge offered", 20s)) << harness.log();
+  attestd.update("domain", "api.example.com");
+  const auto start = std::chrono::steady_clock::now();
+  auto issued = harness.wait_for_issued(15s);
+  ASSERT_TRUE(issued.is_object());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
+  EXPECT_EQ(leaf_names(issued["chain_pem"]), std::set<std::string>{"api.example.com"});
+  EXPECT_EQ(harness.log_count("http-01 validation failed"), 1U) << harness.log();
+  EXPECT_EQ(harness.log_count(kOrderLog), 2U) << harness.log();
+}
+
 // Switching CAs (as from Let's Encrypt staging to production): a new
 // account on the new directory, trusted through the new acme_ca_pem, and a
 // certificate from the new CA.
