@@ -3,6 +3,7 @@
 #include <array>
 #include <string_view>
 
+#include "common/crypto.hpp"
 #include "common/log.hpp"
 
 namespace authd {
@@ -15,11 +16,39 @@ constexpr std::array<std::string_view, 7> kKeys = {
     "domain",          "paypal_client_id", "paypal_environment", "paypal_authorize_url",
     "paypal_api_base", "oidc_clients",     "extra_ca_pem"};
 
+// Where the secret comes from, without reading it from Secret Manager.
+common::Result<std::string> secret_origin(const common::MetadataClient& md) {
+  auto direct = md.attribute("paypal_client_secret");
+  if (direct) return "attribute:" + common::crypto::hex(common::crypto::sha256(*direct));
+  if (direct.error().kind != Error::Kind::not_found) {
+    return std::unexpected(common::wrap(direct.error(), "unable to read paypal_client_secret"));
+  }
+  auto ref = md.attribute("paypal_client_secret_ref");
+  if (ref) return "ref:" + *ref;
+  if (ref.error().kind == Error::Kind::not_found) return std::string("none");
+  return std::unexpected(common::wrap(ref.error(), "unable to read paypal_client_secret_ref"));
+}
+
 }  // namespace
+
+std::span<const std::string_view> config_keys() { return kKeys; }
 
 common::Result<std::map<std::string, std::string>> load_values(ConfigSource source,
                                                                const common::MetadataClient& md) {
   return common::config::load_values(source, md, kKeys);
+}
+
+common::Result<ConfigInputs> load_inputs(ConfigSource source, const common::MetadataClient& md) {
+  auto values = load_values(source, md);
+  if (!values) return std::unexpected(values.error());
+  return inputs_from(std::move(*values), md);
+}
+
+common::Result<ConfigInputs> inputs_from(std::map<std::string, std::string> values,
+                                         const common::MetadataClient& md) {
+  auto origin = secret_origin(md);
+  if (!origin) return std::unexpected(origin.error());
+  return ConfigInputs{std::move(values), std::move(*origin)};
 }
 
 common::Result<std::string> load_paypal_secret(const common::MetadataClient& md,
@@ -52,17 +81,22 @@ common::Result<std::string> load_paypal_secret(const common::MetadataClient& md,
   return *secret;
 }
 
-common::Result<Config> load_config(ConfigSource source, const common::MetadataClient& md,
-                                   SecretManagerOptions secret_manager) {
-  auto values = load_values(source, md);
-  if (!values) return std::unexpected(values.error());
+common::Result<Config> resolve_config(const ConfigInputs& inputs, const common::MetadataClient& md,
+                                      SecretManagerOptions secret_manager) {
   if (secret_manager.ca_pem.empty()) {
-    auto ca = values->find("extra_ca_pem");
-    if (ca != values->end()) secret_manager.ca_pem = ca->second;
+    auto ca = inputs.values.find("extra_ca_pem");
+    if (ca != inputs.values.end()) secret_manager.ca_pem = ca->second;
   }
   auto secret = load_paypal_secret(md, std::move(secret_manager));
   if (!secret) return std::unexpected(secret.error());
-  return parse_config(*values, std::move(*secret));
+  return parse_config(inputs.values, std::move(*secret));
+}
+
+common::Result<Config> load_config(ConfigSource source, const common::MetadataClient& md,
+                                   SecretManagerOptions secret_manager) {
+  auto inputs = load_inputs(source, md);
+  if (!inputs) return std::unexpected(inputs.error());
+  return resolve_config(*inputs, md, std::move(secret_manager));
 }
 
 }  // namespace authd

@@ -1,7 +1,7 @@
 // authd: "Log in with PayPal" served as an OpenID Connect provider.
 // main() reads like its table of contents: flags, configuration, keys, TLS
-// identity, HTTPS routes, IPC for attestd, acmed's certificate, key rotation,
-// readiness, run until SIGTERM.
+// identity, HTTPS routes, IPC for attestd, acmed's certificate, live
+// configuration changes, key rotation, readiness, run until SIGTERM.
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -22,6 +22,7 @@
 #include "common/metadata.hpp"
 #include "common/notify.hpp"
 #include "config_source.hpp"
+#include "config_updates.hpp"
 #include "jwks_publisher.hpp"
 #include "key_ring.hpp"
 #include "options.hpp"
@@ -33,16 +34,23 @@ namespace {
 using common::daemon::kExitPermanent;
 using common::daemon::kExitTemporary;
 
+struct LoadedConfig {
+  authd::ConfigInputs inputs;  // what it was made from, to recognise changes
+  authd::Config config;
+};
+
 // The configuration, retrying while its source is not up yet (attestd starts
 // alongside us); a configuration that is wrong is permanent.
-common::Result<authd::Config> load_config_patiently(const authd::Options& options) {
+common::Result<LoadedConfig> load_config_patiently(const authd::Options& options) {
   common::MetadataClient metadata;
   common::Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(10));
   for (;;) {
-    auto config = authd::load_config(options.config_source, metadata, options.secret_manager);
-    if (config || config.error().kind != common::Error::Kind::environment ||
-        backoff.attempts() >= 30) {
-      return config;
+    auto inputs = authd::load_inputs(options.config_source, metadata);
+    auto config = inputs ? authd::resolve_config(*inputs, metadata, options.secret_manager)
+                         : std::unexpected(inputs.error());
+    if (config) return LoadedConfig{std::move(*inputs), std::move(*config)};
+    if (config.error().kind != common::Error::Kind::environment || backoff.attempts() >= 30) {
+      return std::unexpected(config.error());
     }
     common::log::warning("configuration not available yet, retrying",
                          {{"reason", config.error().message}});
@@ -80,12 +88,13 @@ int main(int argc, char** argv) {
     return kExitPermanent;
   }
 
-  auto config = load_config_patiently(*options);
-  if (!config) {
-    common::log::critical("unable to load configuration", {{"reason", config.error().message}});
-    return config.error().kind == common::Error::Kind::environment ? kExitTemporary
+  auto loaded = load_config_patiently(*options);
+  if (!loaded) {
+    common::log::critical("unable to load configuration", {{"reason", loaded.error().message}});
+    return loaded.error().kind == common::Error::Kind::environment ? kExitTemporary
                                                                    : kExitPermanent;
   }
+  authd::Config* config = &loaded->config;
   common::log::info("configuration loaded",
                     {{"issuer", config->issuer},
                      {"paypal_environment", config->paypal_environment},
@@ -143,6 +152,19 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<common::ipc::Subscriber> acmed;
   if (!fixed_certificate) acmed = authd::follow_acmed(io, certificates);
+  // Configuration changes apply live (config_updates.hpp): attestd pushes
+  // them; with the metadata server as the source, authd looks every so often.
+  const bool from_attestd = options->config_source == authd::ConfigSource::attestd;
+  authd::ConfigUpdater updater(
+      options->config_source, options->secret_manager, std::move(loaded->inputs),
+      [provider](authd::Config changed) { provider->apply(std::move(changed)); },
+      from_attestd ? std::chrono::seconds(0) : options->config_poll_seconds);
+  std::unique_ptr<common::ipc::Subscriber> attestd;
+  if (from_attestd) {
+    attestd = common::config::follow_attestd(
+        io, authd::config_keys(),
+        [&updater](common::config::Values values) { updater.offer(std::move(values)); });
+  }
   boost::asio::steady_timer rotation(io);
   schedule_rotation(rotation, key_ring, publisher->get(),
                     std::chrono::seconds(std::min<std::int64_t>(60, key_options.rotation_seconds)));
@@ -155,6 +177,8 @@ int main(int argc, char** argv) {
     common::log::info("stopping");
     server.stop();
     if (acmed) acmed->stop();
+    if (attestd) attestd->stop();
+    updater.stop();
     (*publisher)->close();
     rotation.cancel();
   });

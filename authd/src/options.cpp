@@ -65,6 +65,9 @@ common::Result<Options> parse_options(const std::map<std::string, std::string>& 
     } else if (name == "paypal-timeout-ms") {
       if (!(number = positive(name, value, 120000))) return std::unexpected(number.error());
       options.provider.upstream_timeout = std::chrono::milliseconds(*number);
+    } else if (name == "config-poll-seconds") {
+      if (!(number = positive(name, value, 86400))) return std::unexpected(number.error());
+      options.config_poll_seconds = std::chrono::seconds(*number);
     } else if (name == "worker-threads") {
       if (!(number = positive(name, value, 1024))) return std::unexpected(number.error());
       options.worker_threads = static_cast<std::size_t>(*number);

@@ -3,6 +3,7 @@
 // metadata server (measured by attestd); flags are for the listener, the
 // simulation and tests.
 
+#include <chrono>
 #include <map>
 #include <string>
 
@@ -22,6 +23,9 @@ struct Options {
   ProviderOptions provider;
   RouteOptions routes;
   std::size_t worker_threads = 32;
+  // With --config-source=metadata: how often to look for a changed
+  // configuration (attestd pushes its changes instead).
+  std::chrono::seconds config_poll_seconds{30};
   // Local runs and benchmarks only: serve this pair instead of following acmed.
   std::string certificate_file;
   std::string private_key_file;
@@ -35,7 +39,7 @@ inline constexpr std::string_view kUsage =
     "             [--key-rotation-seconds=86400] [--id-token-ttl-seconds=3600]\n"
     "             [--code-ttl-seconds=60] [--login-ttl-seconds=600]\n"
     "             [--rate-limit-burst=30] [--rate-limit-per-second=5] [--worker-threads=32]\n"
-    "             [--paypal-timeout-ms=10000]\n"
+    "             [--paypal-timeout-ms=10000] [--config-poll-seconds=30]\n"
     "             [--certificate-file=CHAIN.pem --private-key-file=KEY.pem]\n";
 
 }  // namespace authd

@@ -72,22 +72,30 @@ std::string at_hash(const std::string& access_token) {
   return common::crypto::base64url(common::crypto::sha256(access_token).substr(0, 16));
 }
 
+ProviderSettings::ProviderSettings(Config config_in, const ProviderOptions& options)
+    : config(std::move(config_in)),
+      paypal(paypal_options(config, options)),
+      discovery_bytes(build_discovery(config)) {}
+
 Provider::Provider(Config config, std::shared_ptr<KeyRing> keys, ProviderOptions options,
                    Clock clock)
-    : config_(std::move(config)),
+    : settings_(std::make_shared<const ProviderSettings>(std::move(config), options)),
       keys_(std::move(keys)),
       options_(options),
       clock_(std::move(clock)),
-      paypal_(paypal_options(config_, options_)),
-      discovery_bytes_(build_discovery(config_)),
       logins_(options.max_pending_logins),
       codes_(options.max_codes),
       redeemed_codes_(options.max_codes),
       access_tokens_(options.max_access_tokens) {}
 
+void Provider::apply(Config config) {
+  settings_.store(std::make_shared<const ProviderSettings>(std::move(config), options_));
+}
+
 void Provider::discovery(const httplib::Request&, httplib::Response& res) const {
-  res.set_header("Cache-Control", "public, max-age=3600");
-  res.set_content(discovery_bytes_, "application/json");
+  // Short, since an operator may change the domain (and so the issuer) live.
+  res.set_header("Cache-Control", "public, max-age=300");
+  res.set_content(settings()->discovery_bytes, "application/json");
 }
 
 void Provider::jwks(const httplib::Request&, httplib::Response& res) const {
@@ -97,12 +105,13 @@ void Provider::jwks(const httplib::Request&, httplib::Response& res) const {
   res.set_content(*bytes, "application/json");
 }
 
-void Provider::redirect_error(const PendingLogin& login, std::string_view error,
-                              std::string_view description, httplib::Response& res) const {
+void Provider::redirect_error(const ProviderSettings& settings, const PendingLogin& login,
+                              std::string_view error, std::string_view description,
+                              httplib::Response& res) const {
   std::vector<std::pair<std::string, std::string>> params = {
       {"error", std::string(error)}, {"error_description", std::string(description)}};
   if (!login.state.empty()) params.emplace_back("state", login.state);
-  params.emplace_back("iss", config_.issuer);
+  params.emplace_back("iss", settings.config.issuer);
   set_no_store(res);
   res.set_redirect(with_query(login.redirect_uri, params), 302);
 }

@@ -7,6 +7,7 @@
 // /callback (cookie checked, code redeemed at PayPal, user info read) ->
 // RP redirect_uri?code&state&iss -> RP POSTs /token -> id_token (ES256).
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -37,10 +38,25 @@ struct ProviderOptions {
 using Clock = std::function<std::int64_t()>;  // unix seconds
 std::int64_t system_clock_seconds();
 
+// Everything a configuration change replaces, as one value. A request takes
+// one snapshot when it starts, so it never mixes two configurations; a
+// change (Provider::apply) is one atomic pointer swap.
+struct ProviderSettings {
+  ProviderSettings(Config config, const ProviderOptions& options);
+  Config config;
+  PayPalClient paypal;
+  std::string discovery_bytes;
+};
+
 class Provider {
  public:
   Provider(Config config, std::shared_ptr<KeyRing> keys, ProviderOptions options,
            Clock clock = system_clock_seconds);
+
+  // A new configuration (already validated) for the requests that start from
+  // now on. Signing keys, pending logins, codes and access tokens stay.
+  void apply(Config config);
+  std::shared_ptr<const ProviderSettings> settings() const { return settings_.load(); }
 
   void discovery(const httplib::Request& req, httplib::Response& res) const;
   void jwks(const httplib::Request& req, httplib::Response& res) const;
@@ -49,23 +65,19 @@ class Provider {
   void token(const httplib::Request& req, httplib::Response& res);
   void userinfo(const httplib::Request& req, httplib::Response& res);
 
-  const Config& config() const { return config_; }
-  const std::string& discovery_bytes() const { return discovery_bytes_; }
-
  private:
-  void redirect_with_code(const PendingLogin& login, const PayPalUser& user,
-                          httplib::Response& res);
-  void redirect_error(const PendingLogin& login, std::string_view error,
-                      std::string_view description, httplib::Response& res) const;
+  void redirect_with_code(const ProviderSettings& settings, const PendingLogin& login,
+                          const PayPalUser& user, httplib::Response& res);
+  void redirect_error(const ProviderSettings& settings, const PendingLogin& login,
+                      std::string_view error, std::string_view description,
+                      httplib::Response& res) const;
   void token_error(httplib::Response& res, int status, std::string_view error,
                    std::string_view description) const;
 
-  Config config_;
+  std::atomic<std::shared_ptr<const ProviderSettings>> settings_;
   std::shared_ptr<KeyRing> keys_;
   ProviderOptions options_;
   Clock clock_;
-  PayPalClient paypal_;
-  std::string discovery_bytes_;
   TtlStore<PendingLogin> logins_;
   TtlStore<IssuedCode> codes_;
   TtlStore<std::string> redeemed_codes_;  // code hash -> access token hash, for replays

@@ -44,7 +44,8 @@ void Provider::authorize(const httplib::Request& req, httplib::Response& res) {
   }
   const std::string client_id = req.get_param_value("client_id");
   const std::string redirect_uri = req.get_param_value("redirect_uri");
-  const OidcClient* client = config_.client(client_id);
+  const auto settings = this->settings();
+  const OidcClient* client = settings->config.client(client_id);
   if (client == nullptr) {
     send_error_page(res, 400, "Unknown application",
                     "The application that sent you here is not registered with this service.");
@@ -61,57 +62,59 @@ void Provider::authorize(const httplib::Request& req, httplib::Response& res) {
   login.client_id = client_id;
   login.redirect_uri = redirect_uri;
   if (req.get_param_value_count("state") > 1) {
-    redirect_error(login, "invalid_request", "state repeated", res);
+    redirect_error(*settings, login, "invalid_request", "state repeated", res);
     return;
   }
   login.state = req.get_param_value("state");
   for (const auto& [key, value] : req.params) {
     if (value.size() > kMaxParamBytes) {
-      redirect_error(login, "invalid_request", key + " too long", res);
+      redirect_error(*settings, login, "invalid_request", key + " too long", res);
       return;
     }
   }
   for (const char* key : {"response_type", "scope", "nonce", "code_challenge",
                           "code_challenge_method", "prompt", "response_mode"}) {
     if (req.get_param_value_count(key) > 1) {
-      redirect_error(login, "invalid_request", std::string(key) + " repeated", res);
+      redirect_error(*settings, login, "invalid_request", std::string(key) + " repeated", res);
       return;
     }
   }
   if (req.get_param_value("response_type") != "code") {
-    redirect_error(login, "unsupported_response_type", "only response_type=code", res);
+    redirect_error(*settings, login, "unsupported_response_type", "only response_type=code", res);
     return;
   }
   if (req.has_param("response_mode") && req.get_param_value("response_mode") != "query") {
-    redirect_error(login, "invalid_request", "only response_mode=query", res);
+    redirect_error(*settings, login, "invalid_request", "only response_mode=query", res);
     return;
   }
   if (!has_scope(req.get_param_value("scope"), "openid")) {
-    redirect_error(login, "invalid_scope", "scope must include openid", res);
+    redirect_error(*settings, login, "invalid_scope", "scope must include openid", res);
     return;
   }
   if (req.has_param("request") || req.has_param("request_uri")) {
-    redirect_error(login, "request_not_supported", "request objects are not supported", res);
+    redirect_error(*settings, login, "request_not_supported", "request objects are not supported",
+                   res);
     return;
   }
   if (has_scope(req.get_param_value("prompt"), "none")) {
-    redirect_error(login, "login_required", "a PayPal login needs the person", res);
+    redirect_error(*settings, login, "login_required", "a PayPal login needs the person", res);
     return;
   }
   login.nonce = req.get_param_value("nonce");
   login.code_challenge = req.get_param_value("code_challenge");
   if (!login.code_challenge.empty() || req.has_param("code_challenge_method")) {
     if (req.get_param_value("code_challenge_method") != "S256") {
-      redirect_error(login, "invalid_request", "code_challenge_method must be S256", res);
+      redirect_error(*settings, login, "invalid_request", "code_challenge_method must be S256",
+                     res);
       return;
     }
     if (!is_valid_code_challenge(login.code_challenge)) {
-      redirect_error(login, "invalid_request", "malformed code_challenge", res);
+      redirect_error(*settings, login, "invalid_request", "malformed code_challenge", res);
       return;
     }
   }
   if (client->is_public && login.code_challenge.empty()) {
-    redirect_error(login, "invalid_request", "public clients must use PKCE (S256)", res);
+    redirect_error(*settings, login, "invalid_request", "public clients must use PKCE (S256)", res);
     return;
   }
 
@@ -124,7 +127,8 @@ void Provider::authorize(const httplib::Request& req, httplib::Response& res) {
                               static_cast<int>(options_.login_ttl_seconds)));
   logins_.put(upstream_state, std::move(login), now + options_.login_ttl_seconds, now);
   set_no_store(res);
-  res.set_redirect(paypal_.authorize_url(upstream_state, config_.callback_url()), 302);
+  res.set_redirect(settings->paypal.authorize_url(upstream_state, settings->config.callback_url()),
+                   302);
   common::log::info("login started", {{"client_id", client_id}, {"ip", req.remote_addr}});
 }
 

@@ -4,6 +4,8 @@
 // attacker's login (login CSRF). Then the code is redeemed at PayPal and the
 // identity read from PayPal's user info, over TLS.
 
+#include <algorithm>
+
 #include "common/log.hpp"
 #include "html_pages.hpp"
 #include "http_headers.hpp"
@@ -42,45 +44,59 @@ void Provider::callback(const httplib::Request& req, httplib::Response& res) {
                     "Go back to the application and start again.");
     return;
   }
+  // The configuration may have changed while the person was at PayPal: the
+  // client and its redirect URI must still be registered now.
+  const auto settings = this->settings();
+  const OidcClient* client = settings->config.client(login->client_id);
+  if (client == nullptr || std::find(client->redirect_uris.begin(), client->redirect_uris.end(),
+                                     login->redirect_uri) == client->redirect_uris.end()) {
+    common::log::warning("login return for a client no longer registered",
+                         {{"client_id", login->client_id}});
+    send_error_page(res, 400, "Unknown application",
+                    "The application that sent you here is no longer registered with this "
+                    "service.");
+    return;
+  }
   if (req.has_param("error")) {
     // Typically access_denied: the person declined at PayPal.
     const std::string error = req.get_param_value("error");
     common::log::info("PayPal returned an error",
                       {{"client_id", login->client_id}, {"error", error.substr(0, 64)}});
-    redirect_error(*login, "access_denied", "the login at PayPal was not completed", res);
+    redirect_error(*settings, *login, "access_denied", "the login at PayPal was not completed",
+                   res);
     return;
   }
   const std::string code = req.get_param_value("code");
   if (code.empty() || code.size() > 2048) {
-    redirect_error(*login, "server_error", "PayPal returned no code", res);
+    redirect_error(*settings, *login, "server_error", "PayPal returned no code", res);
     return;
   }
-  auto access_token = paypal_.exchange_code(code);
+  auto access_token = settings->paypal.exchange_code(code);
   if (!access_token) {
     common::log::warning("PayPal code exchange failed", {{"client_id", login->client_id},
                                                          {"reason", access_token.error().message}});
     bool transient = access_token.error().kind == common::Error::Kind::environment;
-    redirect_error(*login, transient ? "temporarily_unavailable" : "server_error",
+    redirect_error(*settings, *login, transient ? "temporarily_unavailable" : "server_error",
                    transient ? "PayPal is unavailable, try again" : "PayPal refused the login",
                    res);
     return;
   }
-  auto user = paypal_.userinfo(*access_token);
+  auto user = settings->paypal.userinfo(*access_token);
   if (!user) {
     common::log::warning("PayPal user info failed",
                          {{"client_id", login->client_id}, {"reason", user.error().message}});
     bool transient = user.error().kind == common::Error::Kind::environment;
-    redirect_error(*login, transient ? "temporarily_unavailable" : "server_error",
+    redirect_error(*settings, *login, transient ? "temporarily_unavailable" : "server_error",
                    transient ? "PayPal is unavailable, try again"
                              : "PayPal did not provide the account details",
                    res);
     return;
   }
-  redirect_with_code(*login, *user, res);
+  redirect_with_code(*settings, *login, *user, res);
 }
 
-void Provider::redirect_with_code(const PendingLogin& login, const PayPalUser& user,
-                                  httplib::Response& res) {
+void Provider::redirect_with_code(const ProviderSettings& settings, const PendingLogin& login,
+                                  const PayPalUser& user, httplib::Response& res) {
   const std::int64_t now = clock_();
   const std::string code = random_token();
   IssuedCode issued{
@@ -88,7 +104,7 @@ void Provider::redirect_with_code(const PendingLogin& login, const PayPalUser& u
   codes_.put(token_key(code), std::move(issued), now + options_.code_ttl_seconds, now);
   std::vector<std::pair<std::string, std::string>> params = {{"code", code}};
   if (!login.state.empty()) params.emplace_back("state", login.state);
-  params.emplace_back("iss", config_.issuer);
+  params.emplace_back("iss", settings.config.issuer);
   set_no_store(res);
   res.set_redirect(with_query(login.redirect_uri, params), 302);
   common::log::info("login completed", {{"client_id", login.client_id}});

@@ -24,7 +24,8 @@ void Provider::token(const httplib::Request& req, httplib::Response& res) {
     token_error(res, 400, "invalid_request", form.error().message);
     return;
   }
-  auto client = authenticate_client(config_, req, *form);
+  const auto settings = this->settings();
+  auto client = authenticate_client(settings->config, req, *form);
   if (!client) {
     const auto& failure = client.error();
     if (failure.error == "invalid_client") {
@@ -87,7 +88,7 @@ void Provider::token(const httplib::Request& req, httplib::Response& res) {
   const std::string access_token = random_token();
   const auto& user = issued->user;
   common::json claims = {
-      {"iss", config_.issuer},
+      {"iss", settings->config.issuer},
       {"sub", user.payer_id},
       {"aud", issued->client_id},
       {"iat", now},
