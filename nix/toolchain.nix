@@ -52,7 +52,8 @@ rec {
     qemu_kvm
     OVMF
     osslsigncode
-    python3
+    # The OIDC relying-party conformance test (tests/authd/oidc_rp_conformance.py).
+    (python3.withPackages (ps: [ ps.authlib ps.requests ]))
     xxd
     cpio
     wrk
