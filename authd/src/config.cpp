@@ -2,6 +2,7 @@
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
+#include "common/log.hpp"
 
 namespace authd {
 namespace {
@@ -138,6 +139,15 @@ common::Result<Config> parse_config(const std::map<std::string, std::string>& va
   }
   config.clients = std::move(*clients);
   return config;
+}
+
+void log_config(std::string_view message, const Config& config) {
+  common::log::notice(message,
+                      {{"issuer", config.issuer},
+                       {"paypal_environment", config.paypal_environment},
+                       {"paypal_client_id", config.paypal_client_id},
+                       {"paypal_client_secret", common::log::Secret{config.paypal_client_secret}},
+                       {"clients", config.clients.size()}});
 }
 
 }  // namespace authd

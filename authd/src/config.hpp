@@ -55,4 +55,8 @@ common::Result<Config> parse_config(const std::map<std::string, std::string>& va
 //   "client_secret_sha256": "<hex>"} | {..., "public": true}]
 common::Result<std::map<std::string, OidcClient>> parse_oidc_clients(const std::string& text);
 
+// Logs `message` with what an operator checks of a configuration in force
+// (the client secret only as a redacted marker).
+void log_config(std::string_view message, const Config& config);
+
 }  // namespace authd

@@ -72,12 +72,7 @@ void ConfigUpdater::consider(std::optional<common::config::Values> offered) {
     if (config.error().kind != common::Error::Kind::environment) refused_ = *inputs;
     return;
   }
-  common::log::notice("configuration updated",
-                      {{"issuer", config->issuer},
-                       {"paypal_environment", config->paypal_environment},
-                       {"paypal_client_id", config->paypal_client_id},
-                       {"paypal_client_secret", common::log::Secret{config->paypal_client_secret}},
-                       {"clients", config->clients.size()}});
+  log_config("configuration updated", *config);
   apply_(std::move(*config));
   current_ = std::move(*inputs);
   refused_.reset();

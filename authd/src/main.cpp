@@ -95,12 +95,7 @@ int main(int argc, char** argv) {
                                                                    : kExitPermanent;
   }
   authd::Config* config = &loaded->config;
-  common::log::info("configuration loaded",
-                    {{"issuer", config->issuer},
-                     {"paypal_environment", config->paypal_environment},
-                     {"paypal_client_id", config->paypal_client_id},
-                     {"paypal_client_secret", common::log::Secret{config->paypal_client_secret}},
-                     {"clients", config->clients.size()}});
+  authd::log_config("configuration loaded", *config);
 
   authd::KeyRingOptions key_options{options->key_rotation_seconds,
                                     options->provider.id_token_ttl_seconds, 300};
