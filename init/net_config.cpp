@@ -15,22 +15,20 @@
 #include <set>
 
 #include "common/log.hpp"
+#include "common/unique_handle.hpp"
 
 namespace init::net {
 namespace {
 
 using common::Error;
 
-template <class T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using Socket = std::unique_ptr<nl_sock, Deleter<nl_sock, nl_socket_free>>;
-using Link = std::unique_ptr<rtnl_link, Deleter<rtnl_link, rtnl_link_put>>;
-using Addr = std::unique_ptr<rtnl_addr, Deleter<rtnl_addr, rtnl_addr_put>>;
-using Route = std::unique_ptr<rtnl_route, Deleter<rtnl_route, rtnl_route_put>>;
-using NlAddr = std::unique_ptr<nl_addr, Deleter<nl_addr, nl_addr_put>>;
-using Cache = std::unique_ptr<nl_cache, Deleter<nl_cache, nl_cache_free>>;
+using common::UniqueHandle;
+using Socket = UniqueHandle<nl_sock, nl_socket_free>;
+using Link = UniqueHandle<rtnl_link, rtnl_link_put>;
+using Addr = UniqueHandle<rtnl_addr, rtnl_addr_put>;
+using Route = UniqueHandle<rtnl_route, rtnl_route_put>;
+using NlAddr = UniqueHandle<nl_addr, nl_addr_put>;
+using Cache = UniqueHandle<nl_cache, nl_cache_free>;
 
 common::Status nl_failed(const std::string& what, int error) {
   return common::fail(Error::Kind::environment, "unable to " + what + ": " + nl_geterror(error));

@@ -1,4 +1,5 @@
 #include "common/http_client.hpp"
+#include "common/unique_handle.hpp"
 
 #include <curl/curl.h>
 
@@ -16,15 +17,8 @@ namespace {
 // Debian's bundle; trusted alongside a caller's extra anchors.
 constexpr const char* kSystemCaBundle = "/etc/ssl/certs/ca-certificates.crt";
 
-struct EasyDeleter {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-using Easy = std::unique_ptr<CURL, EasyDeleter>;
-
-struct SlistDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
+using Easy = UniqueHandle<CURL, curl_easy_cleanup>;
+using Slist = UniqueHandle<curl_slist, curl_slist_free_all>;
 
 // curl_global_init is not thread-safe itself; do it exactly once.
 bool global_init() {

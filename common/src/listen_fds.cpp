@@ -1,4 +1,5 @@
 #include "common/listen_fds.hpp"
+#include "common/unique_handle.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -45,10 +46,6 @@ std::vector<std::string> split_names(const char* text) {
 }
 
 std::string errno_text() { return std::strerror(errno); }
-
-struct AddrInfoDeleter {
-  void operator()(addrinfo* info) const { freeaddrinfo(info); }
-};
 
 }  // namespace
 
@@ -99,7 +96,7 @@ Result<int> bind_tcp_listener(const std::string& host, int port, int backlog) {
       rc != 0) {
     return fail(Error::Kind::invalid_input, where + ": " + gai_strerror(rc));
   }
-  std::unique_ptr<addrinfo, AddrInfoDeleter> list(raw);
+  UniqueHandle<addrinfo, freeaddrinfo> list(raw);
   std::string last_error = "no address";
   for (const addrinfo* ai = list.get(); ai != nullptr; ai = ai->ai_next) {
     const int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);

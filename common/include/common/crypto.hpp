@@ -12,18 +12,12 @@
 
 #include "common/error.hpp"
 #include "common/json.hpp"
+#include "common/unique_handle.hpp"
 
 namespace common::crypto {
 
-struct EvpPkeyDeleter {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-using Key = std::unique_ptr<EVP_PKEY, EvpPkeyDeleter>;
-
-struct X509Deleter {
-  void operator()(X509* cert) const { X509_free(cert); }
-};
-using Certificate = std::unique_ptr<X509, X509Deleter>;
+using Key = UniqueHandle<EVP_PKEY, EVP_PKEY_free>;
+using Certificate = UniqueHandle<X509, X509_free>;
 
 Result<Key> generate_p256();
 Result<std::string> private_key_pem(EVP_PKEY* key);  // PKCS#8

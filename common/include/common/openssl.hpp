@@ -13,25 +13,16 @@
 #include <openssl/x509v3.h>
 
 #include <expected>
-#include <memory>
 #include <string>
 #include <string_view>
 
 #include "common/error.hpp"
+#include "common/unique_handle.hpp"
 
 namespace common::openssl {
 
-// Calls `Free` on the pointer: the deleter for any OpenSSL `X_free`.
-template <auto Free>
-struct FreeWith {
-  template <typename T>
-  void operator()(T* object) const {
-    Free(object);
-  }
-};
-
 template <typename T, auto Free>
-using Handle = std::unique_ptr<T, FreeWith<Free>>;
+using Handle = UniqueHandle<T, Free>;
 
 using Bio = Handle<BIO, BIO_free>;
 using Bignum = Handle<BIGNUM, BN_free>;
