@@ -295,10 +295,14 @@ TEST(Init, DropsPrivilegesAndGrantsAccess) {
   std::ofstream(secret) << "granted-content\n";
   chmod(secret.c_str(), 0600);
   const auto copied = secret_dir.path() / "copy" / "log";
+  // The services run as nobody, who may not reach the build tree (a checkout
+  // under /root is 0700): give them their own copy of the program.
+  const auto program = secret_dir.path() / "fake_service";
+  std::filesystem::copy_file(FAKE_SERVICE, program);
   InitHarness init(R"(
 service low
-  exec @FAKE@ --identity --read-file=)" +
-                   copied.string() + R"(
+  exec )" + program.string() +
+                   R"( --identity --read-file=)" + copied.string() + R"(
   user 65534
   group 65534
   grant )" + secret.string() +
@@ -308,8 +312,8 @@ service low
   rundir low
   restart never
 service reader
-  exec @FAKE@ --read-file=)" +
-                   secret.string() + R"(
+  exec )" + program.string() +
+                   R"( --read-file=)" + secret.string() + R"(
   user 65534
   group 65534
   restart never
