@@ -263,22 +263,58 @@ Result<std::string> base64url_decode(std::string_view text) {
   return base64_decode(standard);
 }
 
+namespace {
+
+// One EVP digest-sign with SHA-256: the signature in the key type's own
+// encoding (DER for ECDSA, PKCS#1 v1.5 bytes for RSA).
+Result<std::string> sign_sha256(EVP_PKEY* key, std::string_view data, const char* what) {
+  MdCtx ctx(EVP_MD_CTX_new());
+  std::size_t length = 0;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(data.data());
+  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+      EVP_DigestSign(ctx.get(), nullptr, &length, bytes, data.size()) != 1) {
+    return openssl::fail_with_reason(Error::Kind::internal, what);
+  }
+  std::string signature(length, '\0');
+  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(signature.data()), &length, bytes,
+                     data.size()) != 1) {
+    return openssl::fail_with_reason(Error::Kind::internal, what);
+  }
+  signature.resize(length);
+  return signature;
+}
+
+Result<bool> verify_sha256(EVP_PKEY* key, std::string_view data, std::string_view signature,
+                           const char* what) {
+  MdCtx ctx(EVP_MD_CTX_new());
+  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
+    return openssl::fail_with_reason(Error::Kind::internal, what);
+  }
+  const int verdict = EVP_DigestVerify(
+      ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+      reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  // 0 is a bad signature; a negative value a malformed one (e.g. ECDSA r = 0):
+  // both are simply "not valid" for untrusted input.
+  ERR_clear_error();
+  return verdict == 1;
+}
+
+// Shorter RSA keys are breakable; Google issues 2048-bit service-account keys.
+constexpr int kMinRsaBits = 2048;
+
+bool is_strong_rsa(EVP_PKEY* key) {
+  return key != nullptr && EVP_PKEY_is_a(key, "RSA") == 1 && EVP_PKEY_get_bits(key) >= kMinRsaBits;
+}
+
+}  // namespace
+
 Result<std::string> es256_sign(EVP_PKEY* key, std::string_view data) {
   if (!is_p256(key))
     return fail(Error::Kind::invalid_input, "unable to sign ES256: not a P-256 key");
-  MdCtx ctx(EVP_MD_CTX_new());
-  std::size_t der_length = 0;
-  if (!ctx || EVP_DigestSignInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(ctx.get(), nullptr, &der_length,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
-    return openssl::fail_with_reason(Error::Kind::internal, "unable to sign ES256");
-  }
-  std::string der(der_length, '\0');
-  if (EVP_DigestSign(ctx.get(), reinterpret_cast<unsigned char*>(der.data()), &der_length,
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
-    return openssl::fail_with_reason(Error::Kind::internal, "unable to sign ES256");
-  }
-  const auto* cursor = reinterpret_cast<const unsigned char*>(der.data());
+  auto der = sign_sha256(key, data, "unable to sign ES256");
+  if (!der) return std::unexpected(der.error());
+  const std::size_t der_length = der->size();
+  const auto* cursor = reinterpret_cast<const unsigned char*>(der->data());
   EcdsaSig sig(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der_length)));
   if (!sig)
     return openssl::fail_with_reason(Error::Kind::internal, "unable to decode an ECDSA signature");
@@ -311,17 +347,24 @@ Result<bool> es256_verify(EVP_PKEY* key, std::string_view data, std::string_view
   const std::string der_copy(reinterpret_cast<char*>(der), static_cast<std::size_t>(der_length));
   OPENSSL_free(der);
 
-  MdCtx ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, EVP_sha256(), nullptr, key) != 1) {
-    return openssl::fail_with_reason(Error::Kind::internal, "unable to verify ES256");
+  return verify_sha256(key, data, der_copy, "unable to verify ES256");
+}
+
+Result<std::string> rs256_sign(EVP_PKEY* key, std::string_view data) {
+  if (!is_strong_rsa(key)) {
+    return fail(Error::Kind::invalid_input,
+                "unable to sign RS256: not an RSA key of 2048 bits or more");
   }
-  const int verdict = EVP_DigestVerify(
-      ctx.get(), reinterpret_cast<const unsigned char*>(der_copy.data()), der_copy.size(),
-      reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  // 0 is a bad signature; a negative value a malformed one (e.g. r = 0):
-  // both are simply "not valid" for untrusted input.
-  ERR_clear_error();
-  return verdict == 1;
+  // EVP's default padding for RSA signatures is PKCS#1 v1.5, which RS256 is.
+  return sign_sha256(key, data, "unable to sign RS256");
+}
+
+Result<bool> rs256_verify(EVP_PKEY* key, std::string_view data, std::string_view signature) {
+  if (!is_strong_rsa(key)) {
+    return fail(Error::Kind::invalid_input,
+                "unable to verify RS256: not an RSA key of 2048 bits or more");
+  }
+  return verify_sha256(key, data, signature, "unable to verify RS256");
 }
 
 Result<json> p256_public_jwk(EVP_PKEY* key) {

@@ -30,6 +30,11 @@ Result<std::string> string_field(const json& object, std::string_view key) {
   return it->get<std::string>();
 }
 
+Result<std::string> optional_string_field(const json& object, std::string_view key) {
+  if (object.is_object() && !object.contains(key)) return std::string();
+  return string_field(object, key);
+}
+
 Result<std::int64_t> integer_field(const json& object, std::string_view key) {
   if (!object.is_object()) return fail(Error::Kind::invalid_input, "not a JSON object");
   auto it = object.find(key);

@@ -213,6 +213,54 @@ TEST_F(CryptoTest, Es256RefusesOtherKeyTypes) {
   EXPECT_FALSE(p256_public_jwk(key->get()).has_value());
 }
 
+TEST_F(CryptoTest, Rs256SignatureVerifiesWithOpenssl) {
+  openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+           file("rsa.pem")});
+  openssl({"pkey", "-in", file("rsa.pem"), "-pubout", "-out", file("rsa.pub")});
+  auto key = load_private_key_pem(read_file(file("rsa.pem")));
+  ASSERT_TRUE(key.has_value());
+  auto signature = rs256_sign(key->get(), kBinary);
+  ASSERT_TRUE(signature.has_value());
+  EXPECT_EQ(signature->size(), 256U);
+  write_file(file("sig"), *signature);
+  write_file(file("data"), kBinary);
+  const auto out = openssl(
+      {"dgst", "-sha256", "-verify", file("rsa.pub"), "-signature", file("sig"), file("data")});
+  EXPECT_NE(out.find("Verified OK"), std::string::npos) << out;
+  // PKCS#1 v1.5 is deterministic: OpenSSL's own signature is the same bytes.
+  openssl({"dgst", "-sha256", "-sign", file("rsa.pem"), "-out", file("cli.sig"), file("data")});
+  EXPECT_EQ(read_file(file("cli.sig")), *signature);
+}
+
+TEST_F(CryptoTest, Rs256VerifiesOpensslSignaturesAndRejectsTampering) {
+  openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out",
+           file("rsa.pem")});
+  openssl({"pkey", "-in", file("rsa.pem"), "-pubout", "-out", file("rsa.pub")});
+  write_file(file("data"), kBinary);
+  openssl({"dgst", "-sha256", "-sign", file("rsa.pem"), "-out", file("sig"), file("data")});
+  auto key = load_public_key_pem(read_file(file("rsa.pub")));
+  ASSERT_TRUE(key.has_value());
+  const std::string signature = read_file(file("sig"));
+  EXPECT_TRUE(rs256_verify(key->get(), kBinary, signature).value());
+  EXPECT_FALSE(rs256_verify(key->get(), kBinary + "x", signature).value());
+  std::string flipped = signature;
+  flipped[10] = static_cast<char>(flipped[10] ^ 1);
+  EXPECT_FALSE(rs256_verify(key->get(), kBinary, flipped).value());
+  EXPECT_FALSE(rs256_verify(key->get(), kBinary, "").value());
+}
+
+TEST_F(CryptoTest, Rs256RefusesWeakAndOtherKeys) {
+  openssl({"genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out",
+           file("weak.pem")});
+  auto weak = load_private_key_pem(read_file(file("weak.pem")));
+  ASSERT_TRUE(weak.has_value());
+  EXPECT_FALSE(rs256_sign(weak->get(), "x").has_value());
+  auto ec = generate_p256();
+  ASSERT_TRUE(ec.has_value());
+  EXPECT_FALSE(rs256_sign(ec->get(), "x").has_value());
+  EXPECT_FALSE(rs256_verify(ec->get(), "x", std::string(256, 'a')).has_value());
+}
+
 TEST_F(CryptoTest, PublicJwkCarriesThePointOpensslPrints) {
   auto key = generate_p256();
   ASSERT_TRUE(key.has_value());

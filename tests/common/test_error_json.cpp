@@ -60,6 +60,16 @@ TEST(Json, TypedFieldsNameTheField) {
   EXPECT_FALSE(common::string_field(common::json::array(), "name"));
 }
 
+TEST(Json, OptionalStringFieldsMayBeAbsentButNotMistyped) {
+  const auto object = common::json{{"name", "x"}, {"count", 3}};
+  EXPECT_EQ(common::optional_string_field(object, "name").value(), "x");
+  EXPECT_EQ(common::optional_string_field(object, "nope").value(), "");
+  auto mistyped = common::optional_string_field(object, "count");
+  ASSERT_FALSE(mistyped);
+  EXPECT_NE(mistyped.error().message.find("count"), std::string::npos);
+  EXPECT_FALSE(common::optional_string_field(common::json::array(), "name"));
+}
+
 TEST(Json, DumpReplacesInvalidUtf8) {
   common::json value = std::string(
       "a\xff"

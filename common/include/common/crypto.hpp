@@ -1,6 +1,7 @@
 #pragma once
 // Thin RAII helpers over OpenSSL 3 EVP: P-256 keys, PEM in memory, SPKI
-// digests, SHA-256, HMAC, base64/base64url, hex and secure random bytes.
+// digests, ES256 and RS256, SHA-256, HMAC, base64/base64url, hex and secure
+// random bytes.
 // Byte strings are std::string (binary-safe); hex and base64 are text.
 
 #include <memory>
@@ -41,6 +42,10 @@ Result<std::string> base64url_decode(std::string_view text);
 // ES256 as JWS wants it: the 64-byte r‖s form, not DER.
 Result<std::string> es256_sign(EVP_PKEY* key, std::string_view data);
 Result<bool> es256_verify(EVP_PKEY* key, std::string_view data, std::string_view signature);
+// RS256 (RSASSA-PKCS1-v1_5 with SHA-256) as JWS wants it, for RSA keys of at
+// least 2048 bits (Google's service-account keys; the JWT bearer grant).
+Result<std::string> rs256_sign(EVP_PKEY* key, std::string_view data);
+Result<bool> rs256_verify(EVP_PKEY* key, std::string_view data, std::string_view signature);
 // Public JWK {"kty":"EC","crv":"P-256","x","y"} and its RFC 7638 thumbprint
 // (raw SHA-256 of the canonical members).
 Result<json> p256_public_jwk(EVP_PKEY* key);
