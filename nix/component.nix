@@ -1,7 +1,8 @@
-# One component (common, init, attestd, acmed, authd) built by the same CMake
-# targets as `cmake --build`, narrowed with APPLIANCE_COMPONENTS exactly as a
-# developer would. `common` is a static library (headers + libcommon.a);
-# the others are programs installed as $out/bin/<name>.
+# One component (common, init, attestd, acmed, authd, trafficcop) built by
+# the same CMake targets as `cmake --build`, narrowed with
+# APPLIANCE_COMPONENTS exactly as a developer would. `common` is a static
+# library (headers + libcommon.a); the others are programs installed as
+# $out/bin/<name>.
 { pkgs, src, toolchain, component, version }:
 pkgs.stdenv.mkDerivation {
   pname = "appliance-${component}";

@@ -17,6 +17,9 @@ in
 {
   packages = programs // {
     common = component "common";
+    # Runs outside the appliance (docs/traffic-cop.md), so not in `programs`,
+    # which are the image's.
+    trafficcop = component "trafficcop";
     image-tools = tools;
     inherit (image) initramfs uki disk-image gce-image;
   };
