@@ -130,6 +130,17 @@ common::Status Attester::set_up(ESYS_CONTEXT* esys) {
   auto ak_pem = public_area_pem(ak->public_area.publicArea);
   if (!ak_pem) return std::unexpected(ak_pem.error());
   setup->identity.ak_public_pem = *ak_pem;
+  if (ak_template->certificate_index) {
+    auto certificate = nv_certificate_pem(esys, {*ak_template->certificate_index});
+    if (certificate) {
+      setup->identity.ak_certificate_pem = *certificate;
+    } else if (certificate.error().kind == Error::Kind::environment) {
+      return std::unexpected(certificate.error());
+    } else {
+      common::log::warning("unable to read the AK certificate",
+                           {{"reason", certificate.error().message}});
+    }
+  }
   TPMS_CONTEXT* saved = nullptr;
   if (Esys_ContextSave(esys, ak->handle, &saved) == TSS2_RC_SUCCESS) {
     setup->ak_saved = *saved;
@@ -157,6 +168,7 @@ common::Status Attester::set_up(ESYS_CONTEXT* esys) {
   setup->manufacturer = tpm_property_string(esys, TPM2_PT_MANUFACTURER).value_or("");
   common::log::info("TPM ready", {{"tcti", tcti_},
                                   {"ak_source", setup->identity.ak_source},
+                                  {"ak_certified", setup->identity.ak_certificate_pem.has_value()},
                                   {"manufacturer", setup->manufacturer}});
   setup_ = std::move(setup);
   return {};

@@ -32,6 +32,8 @@ namespace attestd {
 struct TpmIdentity {
   std::string ak_public_pem;
   std::string ak_source;  // see attestation_key_template()
+  // GCE's certificate for this AK (NV 0x01c10002 ECC / 0x01c10000 RSA).
+  std::optional<std::string> ak_certificate_pem;
   std::optional<std::string> ek_public_pem;
   std::optional<std::string> ek_certificate_pem;
 };

@@ -8,6 +8,7 @@
 #include "common/ipc_contracts.hpp"
 #include "common/log.hpp"
 #include "verify/bindings.hpp"
+#include "verify/evidence.hpp"
 
 namespace attestd {
 namespace {
@@ -83,6 +84,12 @@ class Api {
   void attestation(const httplib::Request& request, httplib::Response& response) {
     auto nonce = parse_nonce(request);
     if (!nonce) return send_error(response, 400, "bad_nonce", nonce.error().message);
+    // Evidence with a half-measured configuration would prove nothing about
+    // the configuration the daemons run with.
+    if (!runtime_.measured()) {
+      return send_error(response, 503, "config_not_measured",
+                        "the runtime configuration is not measured yet");
+    }
     json bindings = bindings_.current();
     auto qualifying = attest::qualifying_data(*nonce, bindings);
     if (!qualifying) return send_error(response, 500, "internal", qualifying.error().message);
@@ -107,26 +114,22 @@ class Api {
     json runtime_events = runtime_.log_json();
     tpm.unlock();
 
-    json pcrs = json::object();
-    for (const auto& [index, value] : quote->pcrs) pcrs[std::to_string(index)] = crypto::hex(value);
-    auto optional_text = [](const std::optional<std::string>& s) {
-      return s ? json(*s) : json(nullptr);
-    };
-    send_json(response, 200,
-              {{"nonce", crypto::hex(*nonce)},
-               {"qualifying_data", crypto::hex(*qualifying)},
-               {"quote", crypto::base64(quote->attest)},
-               {"signature", crypto::base64(quote->signature)},
-               {"pcr_bank", "sha256"},
-               {"pcrs", pcrs},
-               {"ak_public_pem", identity->ak_public_pem},
-               {"ak_source", identity->ak_source},
-               {"ek_public_pem", optional_text(identity->ek_public_pem)},
-               {"ek_certificate_pem", optional_text(identity->ek_certificate_pem)},
-               {"event_log", *event_log ? json(crypto::base64(**event_log)) : json(nullptr)},
-               {"runtime_events", runtime_events},
-               {"config_pcr", runtime_.pcr()},
-               {"bindings", bindings}});
+    attest::Evidence evidence;
+    evidence.nonce = *nonce;
+    evidence.qualifying_data = *qualifying;
+    evidence.quote = quote->attest;
+    evidence.signature = quote->signature;
+    evidence.pcrs = quote->pcrs;
+    evidence.ak_public_pem = identity->ak_public_pem;
+    evidence.ak_source = identity->ak_source;
+    evidence.ak_certificate_pem = identity->ak_certificate_pem;
+    evidence.ek_public_pem = identity->ek_public_pem;
+    evidence.ek_certificate_pem = identity->ek_certificate_pem;
+    evidence.event_log = *event_log;
+    evidence.runtime_events = std::move(runtime_events);
+    evidence.config_pcr = runtime_.pcr();
+    evidence.bindings = std::move(bindings);
+    send_json(response, 200, attest::evidence_json(evidence));
   }
 
   void status(const httplib::Request&, httplib::Response& response) {

@@ -213,6 +213,11 @@ std::optional<json> RuntimeConfig::served_config() const {
   return json{{"config", config}};
 }
 
+bool RuntimeConfig::measured() const {
+  std::lock_guard guard(mutex_);
+  return measured_;
+}
+
 json RuntimeConfig::status() const {
   std::lock_guard guard(mutex_);
   return {{"pcr", pcr_},

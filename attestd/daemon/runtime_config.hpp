@@ -52,6 +52,8 @@ class RuntimeConfig {
   std::optional<common::json> served_config() const;
   common::json status() const;
   unsigned pcr() const { return pcr_; }
+  // Whether every measured key has been measured once (evidence is served only then).
+  bool measured() const;
 
  private:
   common::Status save() const;

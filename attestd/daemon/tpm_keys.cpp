@@ -158,9 +158,14 @@ TPM2B_PUBLIC ek_ecc_template() {
 }
 
 common::Result<AkTemplate> attestation_key_template(ESYS_CONTEXT* esys) {
-  const std::pair<TPM2_HANDLE, const char*> candidates[] = {{kNvGceAkTemplateEcc, "gce-nv-ecc"},
-                                                            {kNvGceAkTemplateRsa, "gce-nv-rsa"}};
-  for (const auto& [index, source] : candidates) {
+  struct Candidate {
+    TPM2_HANDLE template_index;
+    TPM2_HANDLE certificate_index;
+    const char* source;
+  };
+  const Candidate candidates[] = {{kNvGceAkTemplateEcc, kNvGceAkCertEcc, "gce-nv-ecc"},
+                                  {kNvGceAkTemplateRsa, kNvGceAkCertRsa, "gce-nv-rsa"}};
+  for (const auto& [index, certificate_index, source] : candidates) {
     auto bytes = read_nv(esys, index);
     if (!bytes && bytes.error().kind == Error::Kind::not_found) continue;
     if (!bytes) return std::unexpected(bytes.error());
@@ -174,9 +179,10 @@ common::Result<AkTemplate> attestation_key_template(ESYS_CONTEXT* esys) {
                   std::string("unable to parse AK template in NV (") + source + ")");
     }
     out.source = source;
+    out.certificate_index = certificate_index;
     return out;
   }
-  return AkTemplate{default_ak_template(), "default-ecc"};
+  return AkTemplate{default_ak_template(), "default-ecc", std::nullopt};
 }
 
 common::Result<PrimaryKey> create_endorsement_primary(ESYS_CONTEXT* esys,
@@ -212,14 +218,19 @@ common::Result<std::string> public_area_pem(const TPMT_PUBLIC& public_area) {
 }
 
 common::Result<std::optional<std::string>> ek_certificate_pem(ESYS_CONTEXT* esys) {
-  for (TPM2_HANDLE index : {kNvEkCertEcc, kNvEkCertRsa}) {
+  return nv_certificate_pem(esys, {kNvEkCertEcc, kNvEkCertRsa});
+}
+
+common::Result<std::optional<std::string>> nv_certificate_pem(
+    ESYS_CONTEXT* esys, std::initializer_list<TPM2_HANDLE> indices) {
+  for (TPM2_HANDLE index : indices) {
     auto der = read_nv(esys, index);
     if (!der && der.error().kind == Error::Kind::not_found) continue;
     if (!der) return std::unexpected(der.error());
     // Some TPMs pad the index with zeros after the DER: d2i stops at its end.
     const auto* p = reinterpret_cast<const unsigned char*>(der->data());
     common::crypto::Certificate cert(d2i_X509(nullptr, &p, static_cast<long>(der->size())));
-    if (!cert) return fail(Error::Kind::internal, "unable to parse EK certificate in NV");
+    if (!cert) return fail(Error::Kind::internal, "unable to parse the certificate in NV");
     auto pem = common::x509::to_pem(cert.get());
     if (!pem) return std::unexpected(pem.error());
     return std::optional<std::string>(*pem);

@@ -7,6 +7,7 @@
 // - the endorsement key (EK), from the TCG EK Credential Profile's default
 //   ECC template, reported with its certificate from NV when present.
 
+#include <initializer_list>
 #include <optional>
 #include <string>
 
@@ -32,6 +33,8 @@ common::Result<std::string> read_nv(ESYS_CONTEXT* esys, TPM2_HANDLE index);
 struct AkTemplate {
   TPM2B_PUBLIC public_area{};
   std::string source;  // "gce-nv-ecc", "gce-nv-rsa" or "default-ecc"
+  // Where GCE keeps the certificate of the AK made from this template.
+  std::optional<TPM2_HANDLE> certificate_index;
 };
 common::Result<AkTemplate> attestation_key_template(ESYS_CONTEXT* esys);
 TPM2B_PUBLIC default_ak_template();
@@ -50,5 +53,9 @@ common::Result<std::string> public_area_pem(const TPMT_PUBLIC& public_area);
 
 // The EK certificate (DER in NV) as PEM, ECC preferred; nullopt when absent.
 common::Result<std::optional<std::string>> ek_certificate_pem(ESYS_CONTEXT* esys);
+// The certificate (DER in NV) at the first defined index, as PEM; nullopt
+// when none is defined.
+common::Result<std::optional<std::string>> nv_certificate_pem(
+    ESYS_CONTEXT* esys, std::initializer_list<TPM2_HANDLE> indices);
 
 }  // namespace attestd

@@ -2,11 +2,14 @@
 // a quote over a fresh nonce and verifies it (verify/verifier.hpp).
 //
 //   attest-verify --url https://HOST:PORT --measurements measurements.json
-//                 [--ak-pub ak.pem] [--jwks-url https://DOMAIN/jwks.json]
+//                 [--ak-ca ca.pem | --ak-pub ak.pem] [--instance P/Z/N]
+//                 [--require-secure-boot] [--jwks-url https://DOMAIN/jwks.json]
 //                 [--cacert ca.pem] [--no-pki-check] [--connect-to MAP] [--json]
 //
 // Exit codes: 0 PASS, 1 FAIL (the evidence is wrong), 2 could not check
-// (usage, network, the server answered with an error).
+// (usage, network, the server answered with an error or with evidence that
+// cannot be read). PASS needs a trust anchor for the AK: Google's EK/AK CA
+// (built in), the CA of --ak-ca, or the key of --ak-pub.
 
 #include <cstdio>
 #include <fstream>
@@ -29,17 +32,25 @@ constexpr int kFail = 1;
 constexpr int kCouldNotCheck = 2;
 constexpr std::size_t kNonceBytes = 32;
 
-const std::set<std::string> kValueFlags = {"url",      "measurements", "ak-pub",    "cacert",
+const std::set<std::string> kValueFlags = {"url",      "measurements", "ak-pub",
+                                           "ak-ca",    "instance",     "cacert",
                                            "jwks-url", "config-pcr",   "connect-to"};
-const std::set<std::string> kBoolFlags = {"json", "no-pki-check", "help"};
+const std::set<std::string> kBoolFlags = {"json", "no-pki-check", "require-secure-boot", "help"};
 
 void usage() {
   std::fputs(
       "usage: attest-verify --url https://HOST:PORT --measurements measurements.json\n"
-      "                     [--ak-pub ak.pem] [--jwks-url URL] [--cacert ca.pem]\n"
+      "                     [--ak-ca ca.pem | --ak-pub ak.pem] [--instance P/Z/N]\n"
+      "                     [--require-secure-boot] [--jwks-url URL] [--cacert ca.pem]\n"
       "                     [--no-pki-check] [--connect-to MAP] [--json]\n"
-      "  --ak-pub        pin the attestation key (from gcloud compute instances\n"
-      "                  get-shielded-identity, or from an earlier run)\n"
+      "  --ak-ca         trust AK certificates that chain to the CA certificates in\n"
+      "                  this file instead of Google's EK/AK CA (built in); the\n"
+      "                  local simulation prints its own\n"
+      "  --ak-pub        pin the attestation key instead (e.g. from gcloud compute\n"
+      "                  instances get-shielded-identity)\n"
+      "  --instance      require the AK certificate to name this instance:\n"
+      "                  PROJECT/ZONE/NAME-OR-ID (PROJECT: id or number)\n"
+      "  --require-secure-boot  FAIL unless PCR 7's log proves Secure Boot on\n"
       "  --jwks-url      also check that authd's JWKS (e.g. https://DOMAIN/jwks.json)\n"
       "                  and the TLS key serving it are bound into the quote\n"
       "  --config-pcr    PCR of the runtime configuration log (default 15)\n"
@@ -88,8 +99,30 @@ std::optional<std::string> read_file(const std::string& path) {
 }
 
 int could_not_check(const std::string& message) {
-  std::fprintf(stderr, "attest-verify: unable to check: %s\n", message.c_str());
+  std::fprintf(stderr, "attest-verify: unable to check: %s\n", attest::printable(message).c_str());
   return kCouldNotCheck;
+}
+
+// The AK's trust anchors: --ak-ca replaces Google's built-in CA.
+common::Result<std::shared_ptr<const attest::AkAnchors>> ak_anchors(
+    const std::map<std::string, std::string>& args) {
+  auto anchors = [&]() -> common::Result<attest::AkAnchors> {
+    if (!args.contains("ak-ca")) return attest::google_ak_anchors();
+    auto pem = read_file(args.at("ak-ca"));
+    if (!pem)
+      return common::fail(common::Error::Kind::invalid_input, "cannot read " + args.at("ak-ca"));
+    return attest::ak_anchors_from_pem(*pem, "the CA of --ak-ca " + args.at("ak-ca"));
+  }();
+  if (!anchors) return std::unexpected(anchors.error());
+  return std::make_shared<const attest::AkAnchors>(std::move(*anchors));
+}
+
+bool is_instance_name(const std::string& text) {
+  const auto first = text.find('/');
+  const auto second = text.find('/', first == std::string::npos ? first : first + 1);
+  return first != std::string::npos && first > 0 && second != std::string::npos &&
+         second > first + 1 && second + 1 < text.size() &&
+         text.find('/', second + 1) == std::string::npos;
 }
 
 }  // namespace
@@ -109,7 +142,17 @@ int main(int argc, char** argv) {
     return could_not_check("measurements: " + measurements_json.error().message);
   auto measurements = attest::parse_measurements(*measurements_json);
   if (!measurements) return could_not_check(measurements.error().message);
-  expected.pcrs = *measurements;
+  expected.build = std::move(*measurements);
+  auto anchors = ak_anchors(*args);
+  if (!anchors) return could_not_check(anchors.error().message);
+  expected.ak_anchors = std::move(*anchors);
+  if (args->contains("instance")) {
+    if (!is_instance_name(args->at("instance"))) {
+      return could_not_check("--instance must be PROJECT/ZONE/NAME-OR-ID");
+    }
+    expected.instance = args->at("instance");
+  }
+  expected.require_secure_boot = args->contains("require-secure-boot");
   if (args->contains("config-pcr")) {
     const std::string& text = args->at("config-pcr");
     if (text.empty() || text.size() > 2 ||
@@ -175,9 +218,15 @@ int main(int argc, char** argv) {
   attest::VerificationReport report =
       attest::verify_attestation(evidence ? *evidence : common::json(), expected);
   if (args->contains("json")) {
-    std::printf("%s\n", common::dump_json(attest::report_json(report), 2).c_str());
+    // ASCII only: a C1 control (U+0080-U+009F) from the server must not reach
+    // the terminal raw either.
+    std::printf("%s\n",
+                attest::report_json(report)
+                    .dump(2, ' ', /*ensure_ascii=*/true, common::json::error_handler_t::replace)
+                    .c_str());
   } else {
     std::fputs(attest::report_text(report).c_str(), stdout);
   }
+  if (report.evidence_malformed) return kCouldNotCheck;
   return report.passed() ? kPass : kFail;
 }

@@ -72,7 +72,7 @@ common::Result<RuntimeReplay> replay_runtime_log(const json& log,
   for (const auto& entry : log) {
     std::string where = "runtime event " + std::to_string(index++) + ": ";
     if (!entry.is_object() || !entry.contains("pcr") || !entry["pcr"].is_number_unsigned() ||
-        entry["pcr"].get<unsigned>() > kMaxPcr || !entry.contains("data") ||
+        entry["pcr"].get<std::uint64_t>() > kMaxPcr || !entry.contains("data") ||
         !entry["data"].is_string() || !entry.contains("sha256") || !entry["sha256"].is_string()) {
       return fail(Error::Kind::invalid_input, where + "missing or bad pcr, data or sha256");
     }

@@ -1,8 +1,10 @@
 #include "verify/verifier.hpp"
 
-#include <charconv>
+#include <algorithm>
+#include <set>
 
 #include "common/crypto.hpp"
+#include "common/ipc_contracts.hpp"
 #include "verify/bindings.hpp"
 #include "verify/event_log.hpp"
 #include "verify/tpm_quote.hpp"
@@ -15,101 +17,26 @@ using common::fail;
 using common::json;
 namespace crypto = common::crypto;
 
-// The evidence fields, decoded; anything malformed stops verification early.
-struct Evidence {
-  std::string nonce;
-  std::string quote;
-  std::string signature;
-  std::map<unsigned, std::string> pcrs;
-  std::string ak_pem;
-  std::optional<std::string> event_log;
-  json runtime_events;
-  json bindings;
-};
+// A check's outcome: on success, the words that say what was proven.
+using Outcome = common::Result<std::string>;
 
-common::Result<unsigned> parse_pcr_index(const std::string& text) {
-  unsigned index = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), index);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || index > 23 ||
-      (text.size() > 1 && text[0] == '0')) {
-    return fail(Error::Kind::invalid_input, "bad PCR index \"" + text + "\"");
-  }
-  return index;
+Outcome refuse(std::string message) {
+  return std::unexpected(Error{Error::Kind::invalid_input, std::move(message)});
 }
 
-common::Result<std::map<unsigned, std::string>> parse_pcr_map(const json& object) {
-  if (!object.is_object()) return fail(Error::Kind::invalid_input, "PCR values are not an object");
-  std::map<unsigned, std::string> out;
-  for (const auto& [key, value] : object.items()) {
-    auto index = parse_pcr_index(key);
-    if (!index) return std::unexpected(index.error());
-    if (!value.is_string()) return fail(Error::Kind::invalid_input, "PCR " + key + " is not hex");
-    auto raw = crypto::unhex(value.get<std::string>());
-    if (!raw || raw->size() != 32) {
-      return fail(Error::Kind::invalid_input, "PCR " + key + " is not a 32-byte hex value");
-    }
-    out[*index] = std::move(*raw);
-  }
-  return out;
-}
-
-common::Result<std::string> base64_field(const json& evidence, const char* name) {
-  if (!evidence.contains(name) || !evidence[name].is_string()) {
-    return fail(Error::Kind::invalid_input, std::string(name) + " missing or not a string");
-  }
-  auto raw = crypto::base64_decode(evidence[name].get<std::string>());
-  if (!raw) return fail(Error::Kind::invalid_input, std::string(name) + " is not base64");
-  return *raw;
-}
-
-common::Result<Evidence> decode_evidence(const json& e) {
-  if (!e.is_object()) return fail(Error::Kind::invalid_input, "response is not a JSON object");
-  Evidence out;
-  if (!e.contains("nonce") || !e["nonce"].is_string()) {
-    return fail(Error::Kind::invalid_input, "nonce missing");
-  }
-  auto nonce = crypto::unhex(e["nonce"].get<std::string>());
-  if (!nonce) return fail(Error::Kind::invalid_input, "nonce is not hex");
-  out.nonce = *nonce;
-  auto quote = base64_field(e, "quote");
-  if (!quote) return std::unexpected(quote.error());
-  out.quote = *quote;
-  auto signature = base64_field(e, "signature");
-  if (!signature) return std::unexpected(signature.error());
-  out.signature = *signature;
-  if (e.value("pcr_bank", "") != "sha256") {
-    return fail(Error::Kind::invalid_input, "pcr_bank is not sha256");
-  }
-  auto pcrs = parse_pcr_map(e.value("pcrs", json()));
-  if (!pcrs) return std::unexpected(pcrs.error());
-  out.pcrs = *pcrs;
-  if (!e.contains("ak_public_pem") || !e["ak_public_pem"].is_string()) {
-    return fail(Error::Kind::invalid_input, "ak_public_pem missing");
-  }
-  out.ak_pem = e["ak_public_pem"].get<std::string>();
-  if (e.contains("event_log") && !e["event_log"].is_null()) {
-    auto log = base64_field(e, "event_log");
-    if (!log) return std::unexpected(log.error());
-    out.event_log = *log;
-  }
-  out.runtime_events = e.value("runtime_events", json::array());
-  if (!e.contains("bindings")) return fail(Error::Kind::invalid_input, "bindings missing");
-  out.bindings = e["bindings"];
-  return out;
-}
+constexpr unsigned kFirmwareReplayedPcrs = 10;  // 0-9
+constexpr unsigned kStubPcr = 11;
 
 class Checks {
  public:
-  bool add(std::string name, const common::Status& status, std::string ok_detail = "") {
-    checks_.push_back(Check{std::move(name), status.has_value(),
-                            status ? std::move(ok_detail) : status.error().message});
-    return status.has_value();
+  bool add(std::string name, const Outcome& outcome) {
+    checks_.push_back(
+        Check{std::move(name), outcome.has_value(), outcome ? *outcome : outcome.error().message});
+    return outcome.has_value();
   }
   bool all_passed() const {
-    for (const auto& c : checks_) {
-      if (!c.passed) return false;
-    }
-    return !checks_.empty();
+    return !checks_.empty() &&
+           std::all_of(checks_.begin(), checks_.end(), [](const Check& c) { return c.passed; });
   }
   std::vector<Check> take() { return std::move(checks_); }
 
@@ -117,217 +44,297 @@ class Checks {
   std::vector<Check> checks_;
 };
 
-common::Status check_ak(const std::string& ak_pem, const std::optional<std::string>& pinned) {
-  auto ak = crypto::load_public_key_pem(ak_pem);
-  if (!ak) return fail(Error::Kind::invalid_input, "AK is not a PEM public key");
-  if (!pinned) return {};
-  auto want = crypto::load_public_key_pem(*pinned);
-  if (!want)
-    return fail(Error::Kind::invalid_input, "pinned AK (--ak-pub) is not a PEM public key");
-  auto a = crypto::spki_der(ak->get());
-  auto b = crypto::spki_der(want->get());
-  if (!a || !b || *a != *b) {
-    return fail(Error::Kind::invalid_input, "AK is not the pinned one");
-  }
-  return {};
+// What the checks learn along the way, for the checks after them.
+struct Findings {
+  std::optional<ParsedQuote> quote;
+  std::optional<TcgEventLog> log;
+  std::map<unsigned, std::string> firmware_replay;
+  ConfigValues config;
+  std::string ak_anchor;
+  std::optional<GceInstanceIdentity> instance;
+  SecureBootState secure_boot{std::nullopt, "unknown: no verified event log"};
+};
+
+Outcome check_signature(const Evidence& e) {
+  auto ak = crypto::load_public_key_pem(e.ak_public_pem);
+  if (!ak) return refuse("the AK is not a PEM public key");
+  auto status = verify_quote_signature(ak->get(), e.quote, e.signature);
+  if (!status) return std::unexpected(status.error());
+  return "valid AK signature over the quote";
 }
 
-common::Status check_pcr_selection(const ParsedQuote& quote,
-                                   const std::map<unsigned, std::string>& reported) {
-  std::map<unsigned, bool> quoted;
-  for (const auto& selection : quote.selections) {
+Outcome check_qualifying_data(const Evidence& e, const Expectations& x, const Findings& f) {
+  auto qualifying = qualifying_data(x.nonce, e.bindings);
+  if (!qualifying) return std::unexpected(qualifying.error());
+  if (!f.quote || f.quote->extra_data != *qualifying) {
+    return refuse("the quote's qualifying data is not SHA-256(nonce ‖ SHA-256(bindings))");
+  }
+  return "binds the nonce and the bindings";
+}
+
+Outcome check_pcr_digest(const Evidence& e, const Findings& f) {
+  if (!f.quote) return refuse("no quote to compare with");
+  std::set<unsigned> quoted;
+  for (const auto& selection : f.quote->selections) {
     if (selection.hash_alg != kTpmAlgSha256 && !selection.indices.empty()) {
-      return fail(Error::Kind::invalid_input, "quote covers a bank other than sha256");
+      return refuse("the quote covers a bank other than sha256");
     }
-    for (unsigned index : selection.indices) quoted[index] = true;
+    quoted.insert(selection.indices.begin(), selection.indices.end());
   }
-  for (const auto& [index, value] : reported) {
+  for (const auto& [index, value] : e.pcrs) {
     if (!quoted.contains(index)) {
-      return fail(Error::Kind::invalid_input,
-                  "PCR " + std::to_string(index) + " is reported but not quoted");
+      return refuse("PCR " + std::to_string(index) + " is reported but not quoted");
     }
   }
-  auto digest = expected_pcr_digest(quote.selections, reported);
+  auto digest = expected_pcr_digest(f.quote->selections, e.pcrs);
   if (!digest) return std::unexpected(digest.error());
-  if (*digest != quote.pcr_digest) {
-    return fail(Error::Kind::invalid_input, "reported PCR values do not match the quote's digest");
+  if (*digest != f.quote->pcr_digest) {
+    return refuse("the reported PCR values do not match the quote's digest");
   }
-  return {};
+  return std::to_string(e.pcrs.size()) + " sha256 PCRs match the quote";
 }
 
-common::Status compare_replay(const std::map<unsigned, std::string>& replayed,
-                              const std::map<unsigned, std::string>& reported, const char* what) {
-  for (const auto& [index, value] : replayed) {
-    auto it = reported.find(index);
-    if (it == reported.end()) continue;  // not quoted: nothing to compare with
-    if (it->second != value) {
-      return fail(Error::Kind::invalid_input, std::string(what) + " does not replay to PCR " +
-                                                  std::to_string(index) + " (log gives " +
-                                                  crypto::hex(value) + ", quote has " +
-                                                  crypto::hex(it->second) + ")");
+Outcome check_pcr_selection(const Evidence& e, const Expectations& x) {
+  for (unsigned pcr : required_quoted_pcrs(x.config_pcr)) {
+    if (!e.pcrs.contains(pcr)) return refuse("PCR " + std::to_string(pcr) + " is not quoted");
+  }
+  return "the quote covers PCRs 0-9, 11 and " + std::to_string(x.config_pcr);
+}
+
+Outcome check_ak(const Evidence& e, const Expectations& x, Findings& f) {
+  auto ak = crypto::load_public_key_pem(e.ak_public_pem);
+  if (!ak) return refuse("the AK is not a PEM public key");
+  std::optional<VerifiedAkCertificate> certified;
+  std::optional<Error> certificate_error;
+  if (!e.ak_certificate_pem) {
+    certificate_error = Error{Error::Kind::invalid_input, "the machine sent no AK certificate"};
+  } else if (!x.ak_anchors) {
+    certificate_error = Error{Error::Kind::invalid_input, "no trust anchor for AK certificates"};
+  } else if (auto v = verify_ak_certificate(*e.ak_certificate_pem, ak->get(), *x.ak_anchors)) {
+    certified = std::move(*v);
+  } else {
+    certificate_error = v.error();
+  }
+  if (certified) f.instance = certified->identity;
+  std::string identity = f.instance ? " for " + describe_identity(*f.instance) : "";
+  if (x.pinned_ak_pem) {
+    auto pinned = crypto::load_public_key_pem(*x.pinned_ak_pem);
+    if (!pinned) return refuse("the pinned AK (--ak-pub) is not a PEM public key");
+    auto a = crypto::spki_der(ak->get());
+    auto b = crypto::spki_der(pinned->get());
+    if (!a || !b || *a != *b) return refuse("the AK is not the pinned one (--ak-pub)");
+    f.ak_anchor = "pinned (--ak-pub)";
+    return "equals the pinned AK (--ak-pub)" + (certified ? ", certified" + identity : "");
+  }
+  if (!certified) {
+    return refuse("the AK is not certified by a trusted CA: " + certificate_error->message);
+  }
+  f.ak_anchor = x.ak_anchors->description;
+  return "certified by " + x.ak_anchors->description + identity;
+}
+
+Outcome check_instance(const Expectations& x, const Findings& f) {
+  if (!f.instance) return refuse("no verified instance identity to compare with " + *x.instance);
+  if (!identity_matches(*f.instance, *x.instance)) {
+    return refuse("the AK belongs to " + describe_identity(*f.instance) + ", not " + *x.instance);
+  }
+  return "the AK belongs to " + describe_identity(*f.instance);
+}
+
+std::string pcr_hex(const std::map<unsigned, std::string>& pcrs, unsigned index) {
+  auto it = pcrs.find(index);
+  return crypto::hex(it == pcrs.end() ? std::string(32, '\0') : it->second);
+}
+
+Outcome check_event_log(const Evidence& e, Findings& f) {
+  if (!e.event_log) return refuse("the firmware event log is missing");
+  auto log = parse_tcg_event_log(*e.event_log);
+  if (!log) return std::unexpected(log.error());
+  auto replay = replay_sha256(*log);
+  if (!replay) return std::unexpected(replay.error());
+  std::vector<unsigned> replayed(kFirmwareReplayedPcrs);
+  for (unsigned i = 0; i < kFirmwareReplayedPcrs; ++i) replayed[i] = i;
+  replayed.push_back(kStubPcr);
+  for (unsigned pcr : replayed) {
+    auto quoted = e.pcrs.find(pcr);
+    if (quoted == e.pcrs.end()) return refuse("PCR " + std::to_string(pcr) + " is not quoted");
+    if (pcr_hex(*replay, pcr) != crypto::hex(quoted->second)) {
+      return refuse("the event log does not replay to PCR " + std::to_string(pcr) + " (log gives " +
+                    pcr_hex(*replay, pcr) + ", quote has " + crypto::hex(quoted->second) + ")");
     }
   }
-  return {};
+  for (const auto& [pcr, value] : *replay) {
+    auto quoted = e.pcrs.find(pcr);
+    if (quoted != e.pcrs.end() && quoted->second != value) {
+      return refuse("the event log does not replay to PCR " + std::to_string(pcr));
+    }
+  }
+  f.firmware_replay = std::move(*replay);
+  f.secure_boot = secure_boot_state(*log);
+  f.log = std::move(*log);
+  return "the firmware log replays to PCRs 0-9 and 11";
+}
+
+Outcome check_boot_applications_in_log(const Expectations& x, const Findings& f) {
+  if (!f.log) return refuse("PCR 4 cannot be judged without a verified event log");
+  auto status = check_boot_applications(*f.log, x.build.events.at(4));
+  if (!status) return std::unexpected(status.error());
+  return "PCR 4: the firmware started exactly the build's UKI and kernel";
+}
+
+Outcome check_measurements(const Evidence& e, const Expectations& x) {
+  for (const auto& [index, value] : x.build.pcrs) {
+    auto it = e.pcrs.find(index);
+    if (it == e.pcrs.end()) return refuse("PCR " + std::to_string(index) + " is not quoted");
+    if (it->second != value) {
+      return refuse("PCR " + std::to_string(index) + " is " + crypto::hex(it->second) +
+                    ", the build predicts " + crypto::hex(value));
+    }
+  }
+  return "PCR 9 and 11 equal the build's";
+}
+
+Outcome check_stub_events(const Expectations& x, const Findings& f) {
+  if (!f.log) return refuse("the stubs' events cannot be checked without a verified event log");
+  for (unsigned pcr : {9U, 11U}) {
+    auto status = check_pcr_events(*f.log, pcr, x.build.events.at(pcr));
+    if (!status) return std::unexpected(status.error());
+  }
+  return "the log's PCR 9 and 11 events are the build's";
+}
+
+Outcome check_secure_boot(const Findings& f) {
+  if (f.secure_boot.enabled != true) {
+    return refuse("Secure Boot is required but is " + f.secure_boot.detail);
+  }
+  return "Secure Boot " + f.secure_boot.detail;
 }
 
 // The configuration PCR must be explained in full: a log that leaves out
 // events (or says nothing at all) must not pass as "no configuration".
-common::Status check_config_pcr(const RuntimeReplay& replay, const json& events,
-                                const std::map<unsigned, std::string>& reported,
-                                unsigned config_pcr) {
-  for (const auto& event : events) {
-    if (event.value("pcr", config_pcr) != config_pcr) {
-      return fail(Error::Kind::invalid_input,
-                  "runtime event for PCR " + std::to_string(event.value("pcr", 0U)) +
-                      ", expected only PCR " + std::to_string(config_pcr));
+Outcome check_runtime_log(const Evidence& e, const Expectations& x, Findings& f) {
+  auto replay = replay_runtime_log(e.runtime_events, f.firmware_replay);
+  if (!replay) return std::unexpected(replay.error());
+  for (const auto& event : e.runtime_events) {
+    if (event["pcr"].get<std::uint64_t>() != x.config_pcr) {
+      return refuse("a runtime event is for PCR " +
+                    std::to_string(event["pcr"].get<std::uint64_t>()) + ", expected only PCR " +
+                    std::to_string(x.config_pcr));
     }
   }
-  auto quoted = reported.find(config_pcr);
-  if (quoted == reported.end()) {
-    return fail(Error::Kind::invalid_input,
-                "configuration PCR " + std::to_string(config_pcr) + " is not quoted");
+  auto quoted = e.pcrs.find(x.config_pcr);
+  if (quoted == e.pcrs.end()) {
+    return refuse("the configuration PCR " + std::to_string(x.config_pcr) + " is not quoted");
   }
-  auto replayed = replay.pcrs.find(config_pcr);
-  std::string value = replayed == replay.pcrs.end() ? std::string(32, '\0') : replayed->second;
-  if (value != quoted->second) {
-    return fail(Error::Kind::invalid_input, "runtime log does not replay to PCR " +
-                                                std::to_string(config_pcr) + " (log gives " +
-                                                crypto::hex(value) + ", quote has " +
-                                                crypto::hex(quoted->second) + ")");
+  if (pcr_hex(replay->pcrs, x.config_pcr) != crypto::hex(quoted->second)) {
+    return refuse("the runtime log does not replay to PCR " + std::to_string(x.config_pcr) +
+                  " (log gives " + pcr_hex(replay->pcrs, x.config_pcr) + ", quote has " +
+                  crypto::hex(quoted->second) + ")");
   }
-  return compare_replay(replay.pcrs, reported, "runtime log");
+  for (auto key : common::contract::attestd::measured_keys) {
+    if (!replay->config.contains(std::string(key))) {
+      return refuse("the runtime log does not measure \"" + std::string(key) +
+                    "\" (the configuration was not measured in full)");
+    }
+  }
+  f.config = std::move(replay->config);
+  return "the runtime configuration log replays and measures every key";
+}
+
+std::optional<std::string> bound(const Evidence& e, std::string_view key) {
+  auto it = e.bindings.find(key);
+  if (it == e.bindings.end() || !it->is_string()) return std::nullopt;
+  return it->get<std::string>();
+}
+
+Outcome check_tls_binding(const Evidence& e, const Expectations& x) {
+  if (!x.tls_spki_sha256_hex) return refuse("the connection's TLS key is unknown");
+  if (bound(e, kBindingTlsSpki) != x.tls_spki_sha256_hex) {
+    return refuse("the connection's TLS key is not the one bound into the quote");
+  }
+  return "the connection's TLS key is bound into the quote";
+}
+
+Outcome check_jwks_binding(const Evidence& e, const Expectations& x) {
+  if (bound(e, kBindingJwks) != x.jwks_sha256_hex) {
+    return refuse("the JWKS served is not the one bound into the quote");
+  }
+  if (!x.jwks_tls_spki_sha256_hex || bound(e, kBindingTlsSpki) != x.jwks_tls_spki_sha256_hex) {
+    return refuse("the JWKS endpoint's TLS key is not the one bound into the quote");
+  }
+  return "authd's JWKS and its endpoint are bound into the quote";
+}
+
+void run_checks(const Evidence& e, const Expectations& x, Checks& checks, Findings& f) {
+  checks.add("nonce", e.nonce == x.nonce ? Outcome("matches the fresh nonce")
+                                         : refuse("the answer is for another nonce (replayed?)"));
+  checks.add("signature", check_signature(e));
+  auto quote = parse_quote(e.quote);
+  if (quote) f.quote = *quote;
+  checks.add("quote", quote ? Outcome("TPM-generated quote") : std::unexpected(quote.error()));
+  checks.add("qualifying_data", check_qualifying_data(e, x, f));
+  checks.add("pcr_digest", check_pcr_digest(e, f));
+  checks.add("pcr_selection", check_pcr_selection(e, x));
+  checks.add("ak", check_ak(e, x, f));
+  if (x.instance) checks.add("instance", check_instance(x, f));
+  checks.add("event_log", check_event_log(e, f));
+  checks.add("boot_applications", check_boot_applications_in_log(x, f));
+  checks.add("measurements", check_measurements(e, x));
+  checks.add("stub_events", check_stub_events(x, f));
+  if (x.require_secure_boot) checks.add("secure_boot", check_secure_boot(f));
+  checks.add("runtime_log", check_runtime_log(e, x, f));
+  checks.add("tls_binding", check_tls_binding(e, x));
+  if (x.jwks_sha256_hex) checks.add("jwks_binding", check_jwks_binding(e, x));
 }
 
 }  // namespace
 
-VerificationReport verify_attestation(const json& evidence_json, const Expectations& expected) {
+std::vector<unsigned> required_quoted_pcrs(unsigned config_pcr) {
+  std::vector<unsigned> pcrs = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, kStubPcr};
+  if (std::find(pcrs.begin(), pcrs.end(), config_pcr) == pcrs.end()) pcrs.push_back(config_pcr);
+  return pcrs;
+}
+
+VerificationReport verify_attestation(const json& document, const Expectations& expected) {
   Checks checks;
   VerificationReport report;
-  auto evidence = decode_evidence(evidence_json);
-  if (!checks.add("evidence", evidence ? common::Status{} : std::unexpected(evidence.error()),
-                  "well-formed")) {
+  auto evidence = parse_evidence(document);
+  if (!checks.add("evidence",
+                  evidence ? Outcome("well-formed") : std::unexpected(evidence.error()))) {
+    report.evidence_malformed = true;
     report.checks = checks.take();
     return report;
   }
-  const Evidence& e = *evidence;
-
-  checks.add("nonce",
-             e.nonce == expected.nonce
-                 ? common::Status{}
-                 : fail(Error::Kind::invalid_input, "response is for another nonce (replayed?)"),
-             "matches the fresh nonce");
-  checks.add("ak", check_ak(e.ak_pem, expected.pinned_ak_pem),
-             expected.pinned_ak_pem ? "equals the pinned AK"
-                                    : "NOT pinned (pass --ak-pub to tie the quote to a TPM)");
-
-  common::Status signature_status = fail(Error::Kind::invalid_input, "AK unusable");
-  if (auto ak = crypto::load_public_key_pem(e.ak_pem)) {
-    signature_status = verify_quote_signature(ak->get(), e.quote, e.signature);
-  }
-  checks.add("signature", signature_status, "valid AK signature over the quote");
-
-  auto quote = parse_quote(e.quote);
-  checks.add("quote", quote ? common::Status{} : std::unexpected(quote.error()),
-             "TPM-generated quote");
-
-  auto qualifying = qualifying_data(expected.nonce, e.bindings);
-  common::Status qd_status;
-  if (!qualifying) {
-    qd_status = std::unexpected(qualifying.error());
-  } else if (!quote || quote->extra_data != *qualifying) {
-    qd_status = fail(Error::Kind::invalid_input,
-                     "quote's qualifying data is not SHA-256(nonce ‖ SHA-256(bindings))");
-  }
-  checks.add("qualifying_data", qd_status, "binds the nonce and the bindings");
-
-  checks.add("pcr_digest",
-             quote ? check_pcr_selection(*quote, e.pcrs)
-                   : fail(Error::Kind::invalid_input, "no quote to compare with"),
-             std::to_string(e.pcrs.size()) + " sha256 PCRs match the quote");
-
-  std::map<unsigned, std::string> firmware_replay;
-  common::Status log_status;
-  if (!e.event_log) {
-    log_status = fail(Error::Kind::invalid_input, "firmware event log missing");
-  } else if (auto log = parse_tcg_event_log(*e.event_log); !log) {
-    log_status = std::unexpected(log.error());
-  } else if (auto replay = replay_sha256(*log); !replay) {
-    log_status = std::unexpected(replay.error());
-  } else {
-    firmware_replay = *replay;
-    log_status = compare_replay(firmware_replay, e.pcrs, "event log");
-  }
-  checks.add("event_log", log_status, "firmware event log replays to the quoted PCRs");
-
-  ConfigValues config;
-  common::Status runtime_status;
-  if (auto runtime = replay_runtime_log(e.runtime_events, firmware_replay); !runtime) {
-    runtime_status = std::unexpected(runtime.error());
-  } else {
-    config = runtime->config;
-    runtime_status = check_config_pcr(*runtime, e.runtime_events, e.pcrs, expected.config_pcr);
-  }
-  checks.add("runtime_log", runtime_status, "runtime configuration log replays");
-
-  common::Status measurement_status;
-  for (const auto& [index, value] : expected.pcrs) {
-    auto it = e.pcrs.find(index);
-    if (it == e.pcrs.end()) {
-      measurement_status = fail(Error::Kind::invalid_input,
-                                "PCR " + std::to_string(index) + " expected but not quoted");
-      break;
-    }
-    if (it->second != value) {
-      measurement_status = fail(Error::Kind::invalid_input, "PCR " + std::to_string(index) +
-                                                                " is " + crypto::hex(it->second) +
-                                                                ", expected " + crypto::hex(value));
-      break;
-    }
-  }
-  checks.add("measurements", measurement_status,
-             std::to_string(expected.pcrs.size()) + " PCRs equal the local build's");
-
-  common::Status tls_status;
-  const json& bound = e.bindings.is_object() ? e.bindings.value(kBindingTlsSpki, json()) : json();
-  if (!expected.tls_spki_sha256_hex) {
-    tls_status = fail(Error::Kind::invalid_input, "the connection's TLS key is unknown");
-  } else if (!bound.is_string() || bound.get<std::string>() != *expected.tls_spki_sha256_hex) {
-    tls_status = fail(Error::Kind::invalid_input,
-                      "the connection's TLS key is not the one bound into the quote");
-  }
-  checks.add("tls_binding", tls_status, "the connection's TLS key is bound into the quote");
-
-  if (expected.jwks_sha256_hex) {
-    const json& jwks = e.bindings.is_object() ? e.bindings.value(kBindingJwks, json()) : json();
-    common::Status jwks_status;
-    if (!jwks.is_string() || jwks.get<std::string>() != *expected.jwks_sha256_hex) {
-      jwks_status =
-          fail(Error::Kind::invalid_input, "the JWKS served is not the one bound into the quote");
-    } else if (!bound.is_string() ||
-               expected.jwks_tls_spki_sha256_hex != bound.get<std::string>()) {
-      jwks_status = fail(Error::Kind::invalid_input,
-                         "the JWKS endpoint's TLS key is not the one bound into the quote");
-    }
-    checks.add("jwks_binding", jwks_status,
-               "authd's JWKS and its endpoint are bound into the quote");
-  }
-
+  Findings findings;
+  run_checks(*evidence, expected, checks, findings);
   if (checks.all_passed()) {
-    report.verified = VerifiedAttestation{e.pcrs, config, e.bindings, e.ak_pem,
-                                          expected.pinned_ak_pem.has_value()};
+    report.verified =
+        VerifiedAttestation{evidence->pcrs,          std::move(findings.config), evidence->bindings,
+                            evidence->ak_public_pem, findings.ak_anchor,         findings.instance,
+                            findings.secure_boot};
   }
   report.checks = checks.take();
   return report;
 }
 
-common::Result<std::map<unsigned, std::string>> parse_measurements(const json& document) {
-  if (!document.is_object() || !document.contains("pcrs") || !document["pcrs"].is_object() ||
-      !document["pcrs"].contains("sha256")) {
-    return fail(Error::Kind::invalid_input, "measurements: no pcrs.sha256 object");
+std::string printable(std::string_view untrusted) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (char c : untrusted) {
+    const auto byte = static_cast<unsigned char>(c);
+    // Only printable ASCII passes: control characters (ESC first of all)
+    // and any non-ASCII byte (C1 controls are two-byte UTF-8) are escaped.
+    if (byte >= 0x20 && byte < 0x7f && c != '\\') {
+      out += c;
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else {
+      out += "\\x";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    }
   }
-  auto pcrs = parse_pcr_map(document["pcrs"]["sha256"]);
-  if (!pcrs) return std::unexpected(common::wrap(pcrs.error(), "measurements"));
-  return pcrs;
+  return out;
 }
 
 json report_json(const VerificationReport& report) {
@@ -336,19 +343,22 @@ json report_json(const VerificationReport& report) {
     checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
   }
   json out = {{"result", report.passed() ? "PASS" : "FAIL"}, {"checks", checks}};
-  if (report.verified) {
-    json config = json::object();
-    for (const auto& [key, value] : report.verified->config) {
-      config[key] = value ? json(*value) : json(nullptr);
-    }
-    json pcrs = json::object();
-    for (const auto& [index, value] : report.verified->pcrs) {
-      pcrs[std::to_string(index)] = crypto::hex(value);
-    }
-    out["config"] = config;
-    out["pcrs"] = pcrs;
-    out["bindings"] = report.verified->bindings;
-    out["ak_pinned"] = report.verified->ak_pinned;
+  if (!report.verified) return out;
+  const VerifiedAttestation& v = *report.verified;
+  json config = json::object();
+  for (const auto& [key, value] : v.config) config[key] = value ? json(*value) : json(nullptr);
+  out["config"] = config;
+  out["pcrs"] = pcr_values_json(v.pcrs);
+  out["bindings"] = v.bindings;
+  out["ak_anchor"] = v.ak_anchor;
+  out["ak_pinned"] = v.ak_anchor == "pinned (--ak-pub)";
+  out["secure_boot"] = v.secure_boot.enabled ? json(*v.secure_boot.enabled) : json(nullptr);
+  if (v.instance) {
+    out["instance"] = {{"zone", v.instance->zone},
+                       {"project_id", v.instance->project_id},
+                       {"project_number", v.instance->project_number},
+                       {"instance_id", v.instance->instance_id},
+                       {"instance_name", v.instance->instance_name}};
   }
   return out;
 }
@@ -356,12 +366,23 @@ json report_json(const VerificationReport& report) {
 std::string report_text(const VerificationReport& report) {
   std::string out;
   for (const auto& c : report.checks) {
-    out += (c.passed ? "PASS  " : "FAIL  ") + c.name + ": " + c.detail + "\n";
+    out += (c.passed ? "PASS  " : "FAIL  ") + c.name + ": " + printable(c.detail) + "\n";
   }
   if (report.verified) {
+    const VerifiedAttestation& v = *report.verified;
+    out +=
+        "instance: " +
+        (v.instance ? printable(describe_identity(*v.instance)) : std::string("(not certified)")) +
+        "\n";
+    out += "secure boot: " + printable(v.secure_boot.detail) + "\n";
+    out += "firmware PCRs (reported, not judged):\n";
+    for (unsigned pcr : {0U, 1U, 2U, 3U, 5U, 6U, 7U}) {
+      out += "  " + std::to_string(pcr) + " = " + pcr_hex(v.pcrs, pcr) + "\n";
+    }
     out += "runtime configuration:\n";
-    for (const auto& [key, value] : report.verified->config) {
-      out += "  " + key + " = " + (value ? *value : std::string("(absent)")) + "\n";
+    for (const auto& [key, value] : v.config) {
+      out += "  " + printable(key) + " = " + (value ? printable(*value) : std::string("(absent)")) +
+             "\n";
     }
   }
   out += report.passed() ? "PASS\n" : "FAIL\n";

@@ -1,8 +1,8 @@
 // image-measure: writes measurements.json for a built UKI and the artefacts
 // around it: the SHA-256 of every artefact, the Authenticode hashes that the
-// firmware logs into PCR 4, and the predicted PCR 9 and PCR 11 with their
-// events. Everything is read back from the UKI itself, so the prediction
-// covers exactly the bytes that boot.
+// firmware logs into PCR 4 (as pcr_events."4", in load order), and the
+// predicted PCR 9 and PCR 11 with their events. Everything is read back from the UKI itself, so the
+// prediction covers exactly the bytes that boot.
 //
 //   image-measure --uki=FILE [--artefact=NAME=FILE]... [--info=KEY=VALUE]...
 //                 --output=FILE
@@ -85,6 +85,15 @@ Result<json> measure_uki(const std::string& path) {
 
   auto pcr11 = image_tools::predict_pcr11(sections);
   auto pcr9 = image_tools::predict_pcr9(cmdline, sections[3].contents);
+  // PCR 4 after the firmware's separator: the firmware measures each image
+  // it starts as EV_EFI_BOOT_SERVICES_APPLICATION with its Authenticode
+  // hash, first BOOTX64.EFI (this UKI), then the kernel systemd-stub starts.
+  // Only the events are predictable: the rest of PCR 4 is the firmware's.
+  const json boot_applications =
+      json::array({{{"description", "EV_EFI_BOOT_SERVICES_APPLICATION: the UKI (BOOTX64.EFI)"},
+                    {"sha256", image_tools::to_hex(*uki_hash)}},
+                   {{"description", "EV_EFI_BOOT_SERVICES_APPLICATION: the kernel (.linux)"},
+                    {"sha256", image_tools::to_hex(*kernel_hash)}}});
   return json{
       {"cmdline", cmdline},
       {"uki",
@@ -93,7 +102,8 @@ Result<json> measure_uki(const std::string& path) {
       {"pcrs",
        {{"sha256",
          {{"9", image_tools::to_hex(pcr9.value)}, {"11", image_tools::to_hex(pcr11.value)}}}}},
-      {"pcr_events", {{"9", events_json(pcr9)}, {"11", events_json(pcr11)}}},
+      {"pcr_events",
+       {{"4", boot_applications}, {"9", events_json(pcr9)}, {"11", events_json(pcr11)}}},
   };
 }
 

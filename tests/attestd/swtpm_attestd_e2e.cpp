@@ -12,7 +12,11 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <tss2/tss2_mu.h>
+
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <thread>
 
 #include "common/crypto.hpp"
@@ -21,11 +25,16 @@
 #include "common/ipc_contracts.hpp"
 #include "common/ipc_server.hpp"
 #include "common/x509.hpp"
+#include "fixtures/gce_vtpm.hpp"
 #include "fixtures/metadata_server.hpp"
 #include "fixtures/process.hpp"
 #include "fixtures/swtpm.hpp"
 #include "swtpm_helpers.hpp"
+#include "verify/bindings.hpp"
+#include "verify/boot_events.hpp"
 #include "verify/event_log.hpp"
+#include "verify/evidence.hpp"
+#include "verify/google_ak_roots.hpp"
 #include "verify/verifier.hpp"
 
 namespace {
@@ -35,14 +44,64 @@ namespace crypto = common::crypto;
 using attest_test::read_file;
 using attest_test::write_file;
 
-// What the "firmware" measured: extended into swtpm and written as a TCG log.
-std::vector<attest::TcgEvent> firmware_events() {
-  auto event = [](std::uint32_t pcr, std::uint32_t type, std::string data) {
-    return attest::TcgEvent{pcr, type, {{attest::kTpmAlgSha256, crypto::sha256(data)}}, data};
+// What the "firmware" measured, shaped like OVMF's log: separators in PCRs
+// 0-7, the Secure Boot variable (off) in PCR 7, the boot applications (the
+// UKI, then the kernel systemd-stub starts) in PCR 4 after the separator,
+// and the stubs' events in PCR 9 and 11. Extended into swtpm and written as
+// a TCG log.
+attest::TcgEvent event(std::uint32_t pcr, std::uint32_t type, std::string data) {
+  return attest::TcgEvent{pcr, type, {{attest::kTpmAlgSha256, crypto::sha256(data)}}, data};
+}
+
+std::string secure_boot_variable(bool enabled) {
+  std::string data(*crypto::unhex("61dfe48bca93d211aa0d00e098032b8c"));
+  const std::string name = "SecureBoot";
+  auto le64 = [](std::uint64_t v) {
+    std::string out;
+    for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
+    return out;
   };
-  return {event(0, 0x00000008, "S-CRTM version"), event(4, 0x80000003, "BOOTX64.EFI"),
-          event(7, 0x800000e0, "SecureBoot"),     event(9, 0x0000000d, "cmdline"),
-          event(9, 0x0000000d, "initrd"),         event(11, 0x0000000d, ".linux")};
+  data += le64(name.size()) + le64(1);
+  for (char c : name) data += std::string{c, '\0'};
+  return data + std::string(1, enabled ? '\1' : '\0');
+}
+
+std::vector<attest::TcgEvent> firmware_events() {
+  std::vector<attest::TcgEvent> events = {
+      event(0, 0x00000008, "S-CRTM version"),
+      event(7, attest::kEvEfiVariableDriverConfig, secure_boot_variable(false)),
+      event(4, attest::kEvEfiAction, "Calling EFI Application from Boot Option")};
+  for (std::uint32_t pcr = 0; pcr < 8; ++pcr) {
+    events.push_back(event(pcr, attest::kEvSeparator, std::string(4, '\0')));
+  }
+  events.push_back(event(4, attest::kEvEfiBootServicesApplication, "the UKI"));
+  events.push_back(event(4, attest::kEvEfiBootServicesApplication, "the kernel"));
+  events.push_back(event(9, 0x0000000d, "cmdline"));
+  events.push_back(event(9, 0x0000000d, "initrd"));
+  events.push_back(event(11, 0x0000000d, ".linux"));
+  return events;
+}
+
+// measurements.json as the build would write it for these events.
+json measurements_for(const std::vector<attest::TcgEvent>& events) {
+  auto replay = attest::replay_sha256(
+      *attest::parse_tcg_event_log(attest::write_tcg_event_log_sha256(events)));
+  json pcr_events = json::object();
+  for (const auto& e : events) {
+    const bool application = e.pcr == 4 && e.type == attest::kEvEfiBootServicesApplication;
+    if (!application && e.pcr != 9 && e.pcr != 11) continue;
+    pcr_events[std::to_string(e.pcr)].push_back(
+        {{"description", e.data}, {"sha256", crypto::hex(e.digests.at(attest::kTpmAlgSha256))}});
+  }
+  return {{"pcrs",
+           {{"sha256", {{"9", crypto::hex(replay->at(9))}, {"11", crypto::hex(replay->at(11))}}}}},
+          {"pcr_events", pcr_events}};
+}
+
+// One CA for the whole suite (RSA key generation is the slow part).
+const fixtures::AkCertificateAuthority& test_ca() {
+  static const fixtures::AkCertificateAuthority ca("Test EK/AK CA");
+  return ca;
 }
 
 struct VerifyRun {
@@ -71,11 +130,12 @@ class Attestd : public ::testing::Test {
     }
     event_log_ = dir_.path() / "binary_bios_measurements";
     write_file(event_log_, attest::write_tcg_event_log_sha256(firmware_events()));
-    auto replay = attest::replay_sha256(*attest::parse_tcg_event_log(read_file(event_log_)));
-    json pcrs = json::object();
-    for (unsigned pcr : {4u, 9u, 11u}) pcrs[std::to_string(pcr)] = crypto::hex(replay->at(pcr));
     measurements_ = dir_.path() / "measurements.json";
-    write_file(measurements_, json{{"pcrs", {{"sha256", pcrs}}}}.dump());
+    write_file(measurements_, measurements_for(firmware_events()).dump());
+    ak_ca_ = dir_.path() / "ak-ca.pem";
+    write_file(ak_ca_, test_ca().root_pem() + test_ca().intermediate_pem());
+    auto ak = fixtures::provision_gce_ak(tpm_, test_ca(), fixtures::simulated_instance());
+    ASSERT_TRUE(ak) << ak.error().message;
 
     metadata_.set_instance_attribute("domain", "login.example.com");
     metadata_.set_instance_attribute("paypal_environment", "sandbox");
@@ -131,7 +191,11 @@ class Attestd : public ::testing::Test {
     return common::parse_json(response ? response->body : "").value_or(json());
   }
 
-  VerifyRun verify(const std::vector<std::string>& extra = {}, std::string target = "") const {
+  // attest-verify against this attestd (or `target`), trusting the test CA
+  // for AK certificates unless `anchored` is false (then Google's CA, built
+  // in, is all it trusts).
+  VerifyRun verify(const std::vector<std::string>& extra = {}, std::string target = "",
+                   bool anchored = true) const {
     std::vector<std::string> argv = {fixtures::project_binary("attest-verify").string(),
                                      "--url",
                                      target.empty() ? url() : target,
@@ -139,6 +203,7 @@ class Attestd : public ::testing::Test {
                                      measurements_.string(),
                                      "--no-pki-check",
                                      "--json"};
+    if (anchored) argv.insert(argv.end(), {"--ak-ca", ak_ca_.string()});
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto result = fixtures::run_command(argv, std::chrono::seconds(60));
     VerifyRun run{result.exit_code, json(), result.output};
@@ -154,6 +219,7 @@ class Attestd : public ::testing::Test {
   fixtures::MetadataServer metadata_;
   std::filesystem::path event_log_;
   std::filesystem::path measurements_;
+  std::filesystem::path ak_ca_;
   int port_ = 0;
   std::unique_ptr<fixtures::Process> attestd_;
 };
@@ -171,7 +237,12 @@ TEST_F(Attestd, RoundTripPassesAndTpm2CheckquoteAgrees) {
   json e = evidence(nonce);
   EXPECT_EQ(e["pcr_bank"], "sha256");
   EXPECT_EQ(e["pcrs"].size(), 16u);
-  EXPECT_EQ(e["ak_source"], "default-ecc");
+  EXPECT_EQ(e["ak_source"], "gce-nv-ecc");
+  EXPECT_TRUE(e["ak_certificate_pem"].is_string());
+  EXPECT_EQ(run.report["ak_anchor"].get<std::string>().find("the CA of --ak-ca"), 0u) << run.output;
+  EXPECT_EQ(run.report["instance"]["instance_name"], "appliance");
+  EXPECT_EQ(run.report["instance"]["project_id"], "appliance-simulation");
+  EXPECT_EQ(run.report["secure_boot"], false);
   EXPECT_TRUE(e["ek_public_pem"].is_string());
   EXPECT_TRUE(e["ek_certificate_pem"].is_null());
   EXPECT_EQ(e["config_pcr"], 15);
@@ -216,6 +287,7 @@ TEST_F(Attestd, EventLogThatDoesNotReplayFails) {
   EXPECT_NE(run.detail("event_log").find("does not replay to PCR 11"), std::string::npos)
       << run.output;
   EXPECT_FALSE(run.failed_check("measurements"));  // the PCRs themselves are right
+  EXPECT_TRUE(run.failed_check("stub_events"));    // but the log cannot vouch for the events
 }
 
 TEST_F(Attestd, ConnectionWithAnotherTlsKeyFails) {
@@ -249,9 +321,15 @@ TEST_F(Attestd, TamperedEvidenceIsCaughtWithTheRightReason) {
   ASSERT_TRUE(peer);
   attest::Expectations expected;
   expected.nonce = nonce;
+  expected.build = *attest::parse_measurements(measurements_for(firmware_events()));
+  expected.ak_anchors = std::make_shared<const attest::AkAnchors>(*attest::ak_anchors_from_pem(
+      test_ca().root_pem() + test_ca().intermediate_pem(), "the test CA"));
   expected.tls_spki_sha256_hex =
       crypto::hex(common::x509::describe_leaf_pem(peer->peer_certificate_pem)->spki_sha256);
-  ASSERT_TRUE(attest::verify_attestation(genuine, expected).passed());
+  {
+    auto report = attest::verify_attestation(genuine, expected);
+    ASSERT_TRUE(report.passed()) << attest::report_text(report);
+  }
 
   auto failed = [](const attest::VerificationReport& report, const std::string& name) {
     for (const auto& c : report.checks) {
@@ -309,6 +387,28 @@ TEST_F(Attestd, TamperedEvidenceIsCaughtWithTheRightReason) {
     lie["runtime_events"] = json::array();
     auto report = attest::verify_attestation(lie, expected);
     EXPECT_TRUE(failed(report, "runtime_log"));
+  }
+  {  // The genuine answer, but no trust anchor: never PASS.
+    attest::Expectations unanchored = expected;
+    unanchored.ak_anchors = nullptr;
+    auto report = attest::verify_attestation(genuine, unanchored);
+    EXPECT_FALSE(report.passed());
+    EXPECT_TRUE(failed(report, "ak"));
+    EXPECT_FALSE(failed(report, "signature"));
+  }
+  {  // The AK certificate left out: the AK is then just a key.
+    json lie = genuine;
+    lie["ak_certificate_pem"] = nullptr;
+    EXPECT_TRUE(failed(attest::verify_attestation(lie, expected), "ak"));
+  }
+  {  // A PCR 4 boot application the build does not know, logged too.
+    json lie = genuine;
+    auto events = firmware_events();
+    events.push_back(event(4, attest::kEvEfiBootServicesApplication, "another UKI"));
+    lie["event_log"] = crypto::base64(attest::write_tcg_event_log_sha256(events));
+    auto report = attest::verify_attestation(lie, expected);
+    EXPECT_TRUE(failed(report, "event_log"));  // the TPM never saw it
+    EXPECT_TRUE(failed(report, "boot_applications"));
   }
   {  // Not JSON at all.
     auto report = attest::verify_attestation(json("garbage"), expected);
@@ -549,12 +649,275 @@ TEST_F(Attestd, SaysReadyOnlyOnceTheConfigurationIsMeasured) {
   EXPECT_EQ(receive(2), "") << "READY before the configuration was measured";
   auto status = common::parse_json(get("/v1/status")->body).value_or(json());
   EXPECT_EQ(status["runtime_config"]["measured"], false);
+  // No evidence before then: it could not explain the configuration.
+  auto early = get("/v1/attestation?nonce=" + std::string(64, 'a'));
+  ASSERT_TRUE(early);
+  EXPECT_EQ(early->status, 503);
+  EXPECT_EQ(common::parse_json(early->body).value_or(json())["error"]["code"],
+            "config_not_measured");
 
   metadata_.fail_next(0);
   EXPECT_NE(receive(20).find("READY=1"), std::string::npos) << log();
   close(fd);
   status = common::parse_json(get("/v1/status")->body).value_or(json());
   EXPECT_EQ(status["runtime_config"]["measured"], true);
+}
+
+}  // namespace
+
+namespace {
+
+// An HTTPS server that answers /v1/attestation with whatever `answer` makes
+// of the nonce; it serves with its own key, which it also binds.
+class FakeAttestd {
+ public:
+  using Answer = std::function<json(const std::string& nonce, const std::string& tls_spki_hex)>;
+  FakeAttestd(const std::filesystem::path& dir, Answer answer) : answer_(std::move(answer)) {
+    auto key = crypto::generate_p256();
+    tls_spki_hex_ = crypto::hex(*crypto::spki_sha256(key->get()));
+    write_file(dir / "fake-cert.pem",
+               *common::x509::self_signed_pem(key->get(), {"fake"}, std::chrono::hours(1)));
+    write_file(dir / "fake-key.pem", *crypto::private_key_pem(key->get()));
+    server_ = std::make_unique<httplib::SSLServer>((dir / "fake-cert.pem").c_str(),
+                                                   (dir / "fake-key.pem").c_str());
+    server_->Get("/v1/attestation", [this](const httplib::Request& q, httplib::Response& r) {
+      auto nonce = crypto::unhex(q.get_param_value("nonce"));
+      r.set_content(common::dump_json(answer_(nonce.value_or(""), tls_spki_hex_)),
+                    "application/json");
+    });
+    port_ = server_->bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_->listen_after_bind(); });
+  }
+  ~FakeAttestd() {
+    server_->stop();
+    thread_.join();
+  }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  Answer answer_;
+  std::string tls_spki_hex_;
+  std::unique_ptr<httplib::SSLServer> server_;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+// A TPMS_ATTEST quote of `pcrs` (PCR 0-15, sha256) with the given extraData,
+// made up in software and signed with `key` as a TPM would sign it.
+std::pair<std::string, std::string> forge_quote(EVP_PKEY* key, const std::string& extra_data,
+                                                const std::map<unsigned, std::string>& pcrs) {
+  TPMS_ATTEST attest{};
+  attest.magic = TPM2_GENERATED_VALUE;
+  attest.type = TPM2_ST_ATTEST_QUOTE;
+  attest.extraData.size = static_cast<UINT16>(extra_data.size());
+  std::memcpy(attest.extraData.buffer, extra_data.data(), extra_data.size());
+  auto& select = attest.attested.quote.pcrSelect;
+  select.count = 1;
+  select.pcrSelections[0].hash = TPM2_ALG_SHA256;
+  select.pcrSelections[0].sizeofSelect = 3;
+  select.pcrSelections[0].pcrSelect[0] = 0xff;
+  select.pcrSelections[0].pcrSelect[1] = 0xff;
+  std::string concatenated;
+  for (const auto& [index, value] : pcrs) concatenated += value;
+  const std::string digest = crypto::sha256(concatenated);
+  attest.attested.quote.pcrDigest.size = 32;
+  std::memcpy(attest.attested.quote.pcrDigest.buffer, digest.data(), 32);
+  std::vector<std::uint8_t> buffer(sizeof(TPMS_ATTEST));
+  size_t size = 0;
+  EXPECT_EQ(Tss2_MU_TPMS_ATTEST_Marshal(&attest, buffer.data(), buffer.size(), &size),
+            TSS2_RC_SUCCESS);
+  std::string quote(reinterpret_cast<const char*>(buffer.data()), size);
+
+  auto raw = crypto::es256_sign(key, quote);  // r || s
+  TPMT_SIGNATURE signature{};
+  signature.sigAlg = TPM2_ALG_ECDSA;
+  signature.signature.ecdsa.hash = TPM2_ALG_SHA256;
+  signature.signature.ecdsa.signatureR.size = 32;
+  std::memcpy(signature.signature.ecdsa.signatureR.buffer, raw->data(), 32);
+  signature.signature.ecdsa.signatureS.size = 32;
+  std::memcpy(signature.signature.ecdsa.signatureS.buffer, raw->data() + 32, 32);
+  std::vector<std::uint8_t> sig_buffer(sizeof(TPMT_SIGNATURE));
+  size = 0;
+  EXPECT_EQ(Tss2_MU_TPMT_SIGNATURE_Marshal(&signature, sig_buffer.data(), sig_buffer.size(), &size),
+            TSS2_RC_SUCCESS);
+  return {quote, std::string(reinterpret_cast<const char*>(sig_buffer.data()), size)};
+}
+
+// The impostor of the issue: no TPM, a software P-256 key, the build's PCR 9
+// and 11 copied in, its own TLS key bound, an event log with only the Spec
+// ID event. `ak_certificate` is what it claims as the AK's certificate.
+FakeAttestd::Answer impostor(std::shared_ptr<common::crypto::Key> key,
+                             const std::filesystem::path& measurements,
+                             std::optional<std::string> ak_certificate,
+                             std::optional<std::string> claimed_ak_pem = std::nullopt) {
+  return [=](const std::string& nonce, const std::string& tls_spki_hex) {
+    auto predicted = common::parse_json(read_file(measurements)).value_or(json());
+    std::map<unsigned, std::string> pcrs;
+    for (unsigned i = 0; i < 16; ++i) pcrs[i] = std::string(32, '\0');
+    for (const char* index : {"9", "11"}) {
+      pcrs[static_cast<unsigned>(std::stoi(index))] =
+          *crypto::unhex(predicted["pcrs"]["sha256"][index].get<std::string>());
+    }
+    attest::Evidence e;
+    e.nonce = nonce;
+    e.bindings = {{"tls_spki_sha256", tls_spki_hex}, {"jwks_sha256", nullptr}};
+    e.qualifying_data = *attest::qualifying_data(nonce, e.bindings);
+    std::tie(e.quote, e.signature) = forge_quote(key->get(), e.qualifying_data, pcrs);
+    e.pcrs = pcrs;
+    e.ak_public_pem = claimed_ak_pem.value_or(*crypto::public_key_pem(key->get()));
+    e.ak_source = "gce-nv-ecc";
+    e.ak_certificate_pem = ak_certificate;
+    e.event_log = attest::write_tcg_event_log_sha256({});
+    return attest::evidence_json(e);
+  };
+}
+
+TEST_F(Attestd, ImpostorWithASoftwareKeyFails) {
+  auto key = std::make_shared<common::crypto::Key>(std::move(*crypto::generate_p256()));
+  FakeAttestd fake(dir_.path(), impostor(key, measurements_, std::nullopt));
+  for (bool anchored : {false, true}) {
+    auto run = verify({}, fake.url(), anchored);
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_EQ(run.report["result"], "FAIL");
+    EXPECT_TRUE(run.failed_check("ak")) << run.output;
+    EXPECT_FALSE(run.failed_check("signature")) << "the forgery itself is well made";
+    EXPECT_TRUE(run.failed_check("event_log")) << run.output;
+  }
+}
+
+TEST_F(Attestd, ImpostorWithACertificateItHasNoKeyForFails) {
+  auto key = std::make_shared<common::crypto::Key>(std::move(*crypto::generate_p256()));
+  // A genuine certificate signed by Google's EK/AK CA root (Google's own
+  // intermediate: the only Google-signed certificate public here), and the
+  // genuine AK certificate of this test's TPM, signed by the test CA.
+  const std::string google_signed(attest::google_ak_intermediate_pems().front());
+  json genuine = evidence(std::string(32, 'g'));
+  const std::string genuine_certificate = genuine["ak_certificate_pem"];
+  struct Case {
+    std::string certificate;
+    std::optional<std::string> claimed_ak;  // the certificate's key, which the impostor lacks
+    bool anchored;
+  };
+  const std::vector<Case> cases = {
+      {google_signed, std::nullopt, false},
+      {google_signed,
+       *crypto::public_key_pem(
+           X509_get0_pubkey((*common::x509::parse_chain_pem(google_signed))[0].get())),
+       false},
+      {genuine_certificate, std::nullopt, true},
+      {genuine_certificate, genuine["ak_public_pem"].get<std::string>(), true},
+  };
+  for (const auto& c : cases) {
+    FakeAttestd fake(dir_.path(), impostor(key, measurements_, c.certificate, c.claimed_ak));
+    auto run = verify({}, fake.url(), c.anchored);
+    EXPECT_EQ(run.exit_code, 1) << run.output;
+    EXPECT_EQ(run.report["result"], "FAIL") << run.output;
+    EXPECT_TRUE(run.failed_check("ak") || run.failed_check("signature")) << run.output;
+  }
+}
+
+TEST_F(Attestd, GenuineMachineWithoutATrustAnchorFails) {
+  // Only Google's CA (built in) is trusted; this TPM's AK is certified by
+  // the test CA, so nothing vouches for it.
+  auto run = verify({}, "", /*anchored=*/false);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_EQ(run.report["result"], "FAIL");
+  EXPECT_TRUE(run.failed_check("ak"));
+  EXPECT_NE(run.detail("ak").find("Google"), std::string::npos) << run.output;
+  for (const char* passed : {"signature", "event_log", "boot_applications", "measurements"}) {
+    EXPECT_FALSE(run.failed_check(passed)) << passed << run.output;
+  }
+}
+
+TEST_F(Attestd, InstanceAndSecureBootRequirements) {
+  auto right = verify({"--instance", "appliance-simulation/us-central1-a/appliance"});
+  EXPECT_EQ(right.exit_code, 0) << right.output;
+  auto by_numbers = verify({"--instance", "123456789012/us-central1-a/4520031799277581759"});
+  EXPECT_EQ(by_numbers.exit_code, 0) << by_numbers.output;
+  auto wrong = verify({"--instance", "appliance-simulation/us-central1-a/other"});
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_TRUE(wrong.failed_check("instance"));
+  auto malformed = verify({"--instance", "just-a-name"});
+  EXPECT_EQ(malformed.exit_code, 2) << malformed.output;
+  // The log says Secure Boot is off (as OVMF without enrolled keys).
+  auto secure = verify({"--require-secure-boot"});
+  EXPECT_EQ(secure.exit_code, 1) << secure.output;
+  EXPECT_TRUE(secure.failed_check("secure_boot"));
+  EXPECT_NE(secure.detail("secure_boot").find("disabled"), std::string::npos) << secure.output;
+}
+
+TEST_F(Attestd, ExtraBootApplicationInPcr4FailsNamingPcr4) {
+  // Something else was started after the UKI: extended and logged, so the
+  // log replays, but it is not the build's boot chain.
+  auto events = firmware_events();
+  events.insert(events.begin() + 13, event(4, attest::kEvEfiBootServicesApplication, "a shell"));
+  ASSERT_TRUE(attest_test::extend(tpm_, 4, crypto::sha256("a shell")));
+  write_file(event_log_, attest::write_tcg_event_log_sha256(events));
+  auto run = verify();
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_FALSE(run.failed_check("event_log")) << run.output;
+  EXPECT_TRUE(run.failed_check("boot_applications")) << run.output;
+  EXPECT_NE(run.detail("boot_applications").find("PCR 4"), std::string::npos) << run.output;
+}
+
+TEST_F(Attestd, MalformedEvidenceIsExit2NeverACrash) {
+  json genuine = evidence(std::string(32, 'm'));
+  std::vector<std::function<void(json&)>> breakages = {
+      [](json& e) { e["pcr_bank"] = 1; },
+      [](json& e) { e["pcrs"] = "all of them"; },
+      [](json& e) { e["pcrs"]["4"] = 4; },
+      [](json& e) { e["quote"] = e["quote"].get<std::string>().substr(0, 7); },
+      [](json& e) { e["signature"] = 12345678901234567890ULL; },
+      [](json& e) { e["config_pcr"] = 1e300; },
+      [](json& e) { e["config_pcr"] = -1; },
+      [](json& e) { e["runtime_events"] = json::object(); },
+      [](json& e) { e["runtime_events"][0]["pcr"] = 99999999999ULL; },
+      [](json& e) { e["bindings"] = json::array(); },
+      [](json& e) { e["ak_certificate_pem"] = json::object(); },
+      [](json& e) { e["event_log"] = "!!!"; },
+      [](json& e) {
+        e = json::array({1, 2, 3});
+      },
+  };
+  for (std::size_t i = 0; i < breakages.size(); ++i) {
+    FakeAttestd fake(dir_.path(), [&](const std::string& nonce, const std::string&) {
+      json answer = evidence(nonce);
+      breakages[i](answer);
+      return answer;
+    });
+    auto run = verify({}, fake.url());
+    EXPECT_TRUE(run.exit_code == 2 || run.exit_code == 1) << "case " << i << ": " << run.output;
+    EXPECT_EQ(run.report["result"], "FAIL") << "case " << i << ": " << run.output;
+  }
+  // Not even JSON.
+  FakeAttestd garbage(dir_.path(), [](const std::string&, const std::string&) {
+    return json("\x1b[2K\rPASS  ak: forged line");
+  });
+  auto run = verify({}, garbage.url());
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+}
+
+TEST_F(Attestd, ServerStringsCannotDrawLinesOnATerminal) {
+  FakeAttestd fake(dir_.path(), [&](const std::string& nonce, const std::string&) {
+    json answer = evidence(nonce);
+    answer["pcrs"]["\n\x1b[32mPASS  everything"] = std::string(64, '0');
+    return answer;
+  });
+  auto result = fixtures::run_command(
+      {fixtures::project_binary("attest-verify").string(), "--url", fake.url(), "--measurements",
+       measurements_.string(), "--no-pki-check", "--ak-ca", ak_ca_.string()},
+      std::chrono::seconds(60));
+  EXPECT_EQ(result.output.find('\x1b'), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("\nPASS  everything"), std::string::npos) << result.output;
+  EXPECT_NE(result.exit_code, 0);
+}
+
+TEST_F(Attestd, MeasurementsWithoutThePredictedPcrsCannotBeCheckedAgainst) {
+  write_file(measurements_, json{{"pcrs", {{"sha256", json::object()}}}}.dump());
+  auto run = verify();
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  write_file(measurements_, json{{"pcrs", {{"sha256", {{"9", std::string(64, 'a')}}}}}}.dump());
+  EXPECT_EQ(verify().exit_code, 2);
 }
 
 }  // namespace

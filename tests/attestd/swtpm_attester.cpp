@@ -9,10 +9,13 @@
 
 #include "common/crypto.hpp"
 #include "common/ipc_contracts.hpp"
+#include "common/x509.hpp"
 #include "daemon/attester.hpp"
 #include "daemon/runtime_config.hpp"
+#include "fixtures/gce_vtpm.hpp"
 #include "fixtures/swtpm.hpp"
 #include "swtpm_helpers.hpp"
+#include "verify/ak_trust.hpp"
 #include "verify/tpm_quote.hpp"
 
 namespace {
@@ -56,19 +59,33 @@ TEST(AttesterSwtpm, QuoteVerifiesHereAndWithTpm2Checkquote) {
   EXPECT_NE(wrong.exit_code, 0) << "tpm2_checkquote accepted the wrong qualifying data";
 }
 
-TEST(AttesterSwtpm, AkIsDerivedFromGoogleTemplateInNv) {
+TEST(AttesterSwtpm, AkIsDerivedFromGoogleTemplateInNvAndServedWithItsCertificate) {
   Swtpm tpm;
-  auto template_bytes = attest_test::gce_ecc_ak_template();
-  ASSERT_TRUE(attest_test::write_nv(tpm, 0x01c10003, template_bytes));
+  fixtures::AkCertificateAuthority ca;
+  // As GCE does: the template and the AK's certificate in NV. The AK that
+  // tpm2-tools derives from the template is the one certified.
+  auto reference = fixtures::provision_gce_ak(tpm, ca, fixtures::simulated_instance());
+  ASSERT_TRUE(reference) << reference.error().message;
   attestd::Attester attester(tpm.tcti());
   auto identity = attester.identity();
   ASSERT_TRUE(identity) << identity.error().message;
   EXPECT_EQ(identity->ak_source, "gce-nv-ecc");
-
-  // tpm2-tools derives the same primary from the same template.
-  auto reference = attest_test::createprimary_from_template(tpm, template_bytes);
-  ASSERT_TRUE(reference) << reference.error().message;
   EXPECT_EQ(attest_test::spki_of(identity->ak_public_pem), attest_test::spki_of(*reference));
+
+  // attestd serves GCE's certificate of that very AK, which chains to the CA.
+  ASSERT_TRUE(identity->ak_certificate_pem.has_value());
+  auto anchors = attest::ak_anchors_from_pem(ca.root_pem(), "test CA");
+  ASSERT_TRUE(anchors) << anchors.error().message;
+  anchors->intermediates.clear();
+  auto chain = common::x509::parse_chain_pem(ca.intermediate_pem());
+  ASSERT_TRUE(chain);
+  for (auto& certificate : *chain) anchors->intermediates.push_back(std::move(certificate));
+  auto ak_key = crypto::load_public_key_pem(identity->ak_public_pem);
+  auto certified =
+      attest::verify_ak_certificate(*identity->ak_certificate_pem, ak_key->get(), *anchors);
+  ASSERT_TRUE(certified) << certified.error().message;
+  ASSERT_TRUE(certified->identity.has_value());
+  EXPECT_EQ(certified->identity->instance_name, "appliance");
 
   // And a quote with it verifies.
   auto quote = attester.quote(crypto::sha256("q"), all_pcrs());
@@ -181,7 +198,7 @@ TEST(AttesterSwtpm, RsaTemplateInNvGivesAnRsaAkWhoseQuotesVerify) {
   // signing, exponent 0 (= 65537), unique of 256 zero bytes.
   std::string hex = std::string("0001000b000500720000") + "0010" + "0014000b" + "0800" +
                     "00000000" + "0100" + std::string(512, '0');
-  ASSERT_TRUE(attest_test::write_nv(tpm, 0x01c10001, *crypto::unhex(hex)));
+  ASSERT_TRUE(fixtures::write_nv(tpm, 0x01c10001, *crypto::unhex(hex)));
   attestd::Attester attester(tpm.tcti());
   auto identity = attester.identity();
   ASSERT_TRUE(identity) << identity.error().message;

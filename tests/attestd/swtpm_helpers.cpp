@@ -14,51 +14,6 @@ bool extend(const fixtures::Swtpm& tpm, unsigned pcr, const std::string& sha256_
   return r.exit_code == 0;
 }
 
-bool write_nv(const fixtures::Swtpm& tpm, unsigned index, const std::string& bytes) {
-  char handle[16];
-  std::snprintf(handle, sizeof handle, "0x%08x", index);
-  auto define = tpm.tpm2("nvdefine", {handle, "-C", "o", "-s", std::to_string(bytes.size()), "-a",
-                                      "ownerread|ownerwrite|authread|no_da"});
-  if (define.exit_code != 0) return false;
-  auto file = tpm.work_dir() / ("nv-" + std::string(handle) + ".bin");
-  write_file(file, bytes);
-  return tpm.tpm2("nvwrite", {handle, "-C", "o", "-i", file.string()}).exit_code == 0;
-}
-
-std::string gce_ecc_ak_template() {
-  // type ECC, nameAlg SHA-256,
-  // attributes fixedTPM|fixedParent|sensitiveDataOrigin|userWithAuth|restricted|sign,
-  // empty authPolicy, symmetric NULL, scheme ECDSA/SHA-256, curve NIST P-256,
-  // kdf NULL, unique x and y of 32 zero bytes each.
-  std::string hex =
-      "0023000b000500720000"
-      "0010"
-      "0018000b"
-      "0003"
-      "0010"
-      "0020" +
-      std::string(64, '0') + "0020" + std::string(64, '0');
-  return *crypto::unhex(hex);
-}
-
-common::Result<std::string> createprimary_from_template(const fixtures::Swtpm& tpm,
-                                                        const std::string& template_bytes) {
-  (void)template_bytes;  // the flags below spell out the same template
-  auto pem = tpm.work_dir() / "reference-ak.pem";
-  auto ctx = tpm.work_dir() / "reference-ak.ctx";
-  // -u - reads the unique field from stdin: 64 bytes split into x and y.
-  auto r = tpm.tpm2("createprimary",
-                    {"-C", "e", "-g", "sha256", "-G", "ecc256:ecdsa-sha256:null", "-a",
-                     "fixedtpm|fixedparent|sensitivedataorigin|userwithauth|restricted|sign", "-u",
-                     "-", "-c", ctx.string(), "-f", "pem", "-o", pem.string()},
-                    std::string(64, '\0'));
-  tpm.tpm2("flushcontext", {"-t"});
-  if (r.exit_code != 0) {
-    return common::fail(common::Error::Kind::environment, "tpm2_createprimary: " + r.output);
-  }
-  return read_file(pem);
-}
-
 fixtures::CommandResult tpm2_checkquote(const std::filesystem::path& dir, const std::string& ak_pem,
                                         const std::string& quote, const std::string& signature,
                                         const std::string& qualifying_data) {

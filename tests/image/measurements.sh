@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 built="$work/built"
 json="$built/measurements.json"
 field() { python3 -c "import json,sys; d=json.load(open(sys.argv[1]))
-for k in sys.argv[2].split('/'): d=d[k]
+for k in sys.argv[2].split('/'): d=d[int(k)] if isinstance(d, list) else d[k]
 print(d)" "$json" "$1"; }
 
 for artefact in initramfs.cpio.zst initramfs.list uki.efi disk.raw image.tar.gz; do
@@ -71,4 +71,9 @@ ours=$("$IMAGE_TOOLS_DIR/pe-authenticode" "$work/uki-padded.efi" | cut -d' ' -f1
 # Padding aside, the unpadded UKI's hash is what measurements.json says.
 [[ "$(field uki/authenticode_sha256)" == "$("$IMAGE_TOOLS_DIR/pe-authenticode" "$built/uki.efi" | cut -d' ' -f1)" ]] ||
   fail "measurements.json's UKI Authenticode differs from pe-authenticode"
+# PCR 4's predicted boot applications: the UKI, then the kernel it starts.
+[[ "$(field pcr_events/4/0/sha256) $(field pcr_events/4/1/sha256)" == \
+   "$(field uki/authenticode_sha256) $(field kernel/authenticode_sha256)" ]] &&
+  pass "pcr_events/4 lists the UKI's and the kernel's Authenticode hashes in load order" ||
+  fail "pcr_events/4 is not [UKI, kernel]"
 finish
