@@ -22,7 +22,7 @@
 namespace attest {
 
 inline constexpr std::uint32_t kEvSeparator = 0x00000004;
-inline constexpr std::uint32_t kEvEfiVariableDriverConfig = 0x800000e0;
+inline constexpr std::uint32_t kEvEfiVariableDriverConfig = 0x80000001;
 inline constexpr std::uint32_t kEvEfiBootServicesApplication = 0x80000003;
 inline constexpr std::uint32_t kEvEfiAction = 0x80000007;
 
