@@ -5,13 +5,16 @@
 # (snapshot). Local run for people and for tests; see docs/image.md.
 #
 #   run-qemu.sh --disk=disk.raw [--serial-log=FILE] [--memory=MiB]
-#               [--netdev-extra=,hostfwd=...] [--monitor=SOCKET]
+#               [--netdev-extra=,hostfwd=...] [--monitor=SOCKET] [--tpm-state=DIR]
+# --tpm-state: start the TPM from a copy of this swtpm state directory (what
+# GCE provisions into a vTPM: the AK template and certificate in NV); the
+# directory itself is never changed.
 # Env: OVMF_CODE, OVMF_VARS (default: Debian's ovmf 4M builds), QEMU, SWTPM.
 set -euo pipefail
 step_name=run-qemu
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-disk="" serial_log="" memory=1024 netdev_extra="" monitor=""
+disk="" serial_log="" memory=1024 netdev_extra="" monitor="" tpm_state=""
 for arg in "$@"; do
   case "$arg" in
     --disk=*) disk=${arg#*=} ;;
@@ -19,6 +22,7 @@ for arg in "$@"; do
     --memory=*) memory=${arg#*=} ;;
     --netdev-extra=*) netdev_extra=${arg#*=} ;;
     --monitor=*) monitor=${arg#*=} ;;
+    --tpm-state=*) tpm_state=${arg#*=} ;;
     *) die "unknown argument $arg" ;;
   esac
 done
@@ -35,6 +39,10 @@ cleanup() {
 }
 trap cleanup EXIT
 cp "$ovmf_vars" "$state/vars.fd"
+if [[ -n "$tpm_state" ]]; then
+  [[ -d "$tpm_state" ]] || die "unable to read TPM state '$tpm_state': no such directory"
+  cp -a "$tpm_state/." "$state/"
+fi
 "${SWTPM:-swtpm}" socket --tpm2 --tpmstate dir="$state" \
   --ctrl type=unixio,path="$state/swtpm.sock" --terminate &
 swtpm_pid=$!

@@ -84,6 +84,26 @@ class ApplianceBoot : public ::testing::Test {
     return std::filesystem::path(env_or_die("APPLIANCE_BIN_DIR")) / name;
   }
 
+  // attest-verify against the appliance and `measurements`, as the README's
+  // simulation prints it (the simulated EK/AK CA as --ak-ca), plus `extra`.
+  static fixtures::CommandResult attest_verify(const std::filesystem::path& measurements,
+                                               std::vector<std::string> extra,
+                                               bool anchored = true) {
+    std::vector<std::string> argv = {bin("attest-verify").string(),
+                                     "--url",
+                                     simulation_->attest_url(),
+                                     "--measurements",
+                                     measurements.string(),
+                                     "--cacert",
+                                     roots_.string()};
+    if (anchored) {
+      argv.insert(argv.end(), {"--ak-ca", simulation_->ak_ca_file().string(), "--instance",
+                               simulation_->instance()});
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return fixtures::run_command(argv, 120s);
+  }
+
   static inline std::unique_ptr<sim::Simulation> simulation_;
   static inline std::optional<double> ready_seconds_;
   static inline std::filesystem::path roots_;
@@ -97,9 +117,9 @@ TEST_F(ApplianceBoot, AuthdAndAttestdServeTheCertificatePebbleIssued) {
     auto info = common::x509::describe_leaf_pem(leaf);
     ASSERT_TRUE(info) << info.error().message;
     EXPECT_NE(info->issuer, info->subject) << "still the bootstrap self-signed certificate";
-    EXPECT_NE(std::find(info->dns_names.begin(), info->dns_names.end(),
-                        simulation_->options().domain),
-              info->dns_names.end());
+    EXPECT_NE(
+        std::find(info->dns_names.begin(), info->dns_names.end(), simulation_->options().domain),
+        info->dns_names.end());
     // Chain check by OpenSSL itself, against pebble's root and intermediate.
     const auto leaf_file = simulation_->work_dir() / "leaf.pem";
     write_file(leaf_file, leaf);
@@ -107,9 +127,9 @@ TEST_F(ApplianceBoot, AuthdAndAttestdServeTheCertificatePebbleIssued) {
     write_file(root_file, simulation_->pebble().root_pem());
     const auto intermediate_file = simulation_->work_dir() / "intermediate.pem";
     write_file(intermediate_file, simulation_->pebble().intermediate_pem());
-    auto verified = fixtures::run_command({"openssl", "verify", "-CAfile", root_file.string(),
-                                           "-untrusted", intermediate_file.string(),
-                                           leaf_file.string()});
+    auto verified =
+        fixtures::run_command({"openssl", "verify", "-CAfile", root_file.string(), "-untrusted",
+                               intermediate_file.string(), leaf_file.string()});
     EXPECT_EQ(verified.exit_code, 0) << url << ": " << verified.output;
   }
 }
@@ -131,9 +151,9 @@ TEST_F(ApplianceBoot, PayPalLoginEndToEndGivesAVerifiableIdToken) {
   EXPECT_EQ(simulation_->paypal().token_requests(), 1);
   EXPECT_GE(simulation_->paypal().userinfo_requests(), 1);
 
-  auto token = authd_test::post_token(issuer, ca,
-                                      authd_test::code_form(answer["code"], rp.redirect_uri),
-                                      std::make_pair(rp.client_id, rp.client_secret));
+  auto token =
+      authd_test::post_token(issuer, ca, authd_test::code_form(answer["code"], rp.redirect_uri),
+                             std::make_pair(rp.client_id, rp.client_secret));
   ASSERT_TRUE(token) << token.error().message;
   ASSERT_EQ(token->status, 200) << token->body;
   auto body = common::parse_json(token->body);
@@ -154,14 +174,21 @@ TEST_F(ApplianceBoot, PayPalLoginEndToEndGivesAVerifiableIdToken) {
 }
 
 TEST_F(ApplianceBoot, AttestVerifyPassesAgainstThisBuild) {
-  auto result = fixtures::run_command(
-      {bin("attest-verify").string(), "--url", simulation_->attest_url(), "--measurements",
-       simulation_->measurements().string(), "--cacert", roots_.string(), "--jwks-url",
-       simulation_->https_base() + "/jwks.json", "--json"},
-      120s);
+  auto result = attest_verify(simulation_->measurements(),
+                              {"--jwks-url", simulation_->https_base() + "/jwks.json", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   auto report = common::parse_json(result.output);
   ASSERT_TRUE(report) << result.output;
+  // The AK is the vTPM's, certified for the simulated instance.
+  EXPECT_EQ((*report)["instance"]["instance_name"], "appliance") << result.output;
+  EXPECT_EQ((*report)["instance"]["project_id"], "appliance-simulation");
+  EXPECT_EQ((*report)["secure_boot"], false) << "OVMF without enrolled keys";
+  // The text report names the instance too.
+  auto text = attest_verify(simulation_->measurements(), {});
+  EXPECT_EQ(text.exit_code, 0) << text.output;
+  EXPECT_NE(text.output.find("instance: appliance-simulation/us-central1-a/appliance"),
+            std::string::npos)
+      << text.output;
   // The live PCRs equal the ones the build predicted.
   auto predicted = common::parse_json([&] {
     std::ifstream in(simulation_->measurements());
@@ -189,23 +216,51 @@ TEST_F(ApplianceBoot, AttestVerifyFailsForAnInitramfsWithOneByteChanged) {
        env_or_die("APPLIANCE_TOOLS_DIR"), tampered.string()},
       300s);
   ASSERT_EQ(made.exit_code, 0) << made.output;
-  auto result = fixtures::run_command(
-      {bin("attest-verify").string(), "--url", simulation_->attest_url(), "--measurements",
-       (tampered / "measurements.json").string(), "--cacert", roots_.string()},
-      120s);
+  auto result = attest_verify(tampered / "measurements.json", {});
   EXPECT_EQ(result.exit_code, 1) << result.output;
   // It fails for the right reason: the live PCRs differ from the tampered
   // build's prediction; everything about the evidence itself still holds.
-  EXPECT_TRUE(std::regex_search(result.output, std::regex("FAIL +measurements")))
-      << result.output;
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("FAIL +measurements"))) << result.output;
   EXPECT_TRUE(std::regex_search(result.output, std::regex("PASS +signature"))) << result.output;
+}
+
+TEST_F(ApplianceBoot, AttestVerifyFailsForAUkiChangedOutsideTheMeasuredSections) {
+  // Four bytes of the UKI's PE header differ: systemd-stub's PCR 11 and the
+  // kernel's PCR 9 are exactly as before, only the firmware's PCR 4 event
+  // tells the two UKIs apart.
+  const auto tampered = simulation_->work_dir() / "tampered-uki";
+  auto made = fixtures::run_command(
+      {"bash", (simulation_->options().source_dir / "tests/e2e/tamper-uki-header.sh").string(),
+       simulation_->options().image_dir.string(), env_or_die("APPLIANCE_TOOLS_DIR"),
+       tampered.string()},
+      300s);
+  ASSERT_EQ(made.exit_code, 0) << made.output;
+  auto genuine = common::parse_json(fixtures::read_file(simulation_->measurements()));
+  auto changed = common::parse_json(fixtures::read_file(tampered / "measurements.json"));
+  ASSERT_TRUE(genuine && changed);
+  EXPECT_EQ((*changed)["pcrs"], (*genuine)["pcrs"]) << "PCR 9 and 11 must not tell them apart";
+  EXPECT_NE((*changed)["pcr_events"]["4"], (*genuine)["pcr_events"]["4"]);
+
+  auto result = attest_verify(tampered / "measurements.json", {});
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("FAIL +boot_applications: PCR 4")))
+      << result.output;
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("PASS +measurements"))) << result.output;
+}
+
+TEST_F(ApplianceBoot, AttestVerifyFailsWithoutATrustAnchorForTheAk) {
+  // Google's CA (built in) did not certify the simulated vTPM's AK.
+  auto result = attest_verify(simulation_->measurements(), {}, /*anchored=*/false);
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("FAIL +ak: ")));
+  EXPECT_TRUE(std::regex_search(result.output, std::regex("\nFAIL\n$"))) << result.output;
 }
 
 TEST_F(ApplianceBoot, SerialConsoleShowsStartupAndNoSecret) {
   const auto console = simulation_->serial_console();
   for (const char* daemon : {"attestd", "acmed", "authd"}) {
-    const std::regex ready(std::string("\"service\":\"") + daemon + "\"[^\\n]*ready|ready[^\\n]*\"" +
-                           daemon + "\"");
+    const std::regex ready(std::string("\"service\":\"") + daemon +
+                           "\"[^\\n]*ready|ready[^\\n]*\"" + daemon + "\"");
     EXPECT_TRUE(std::regex_search(console, ready)) << daemon << " ready not on the console";
   }
   for (const auto& secret : simulation_->secrets()) {

@@ -51,18 +51,23 @@ void print_next_steps(sim::Simulation& simulation, double seconds) {
             << "pebble's roots:   " << roots.string() << "\n"
             << "The appliance's ports are forwarded to loopback: 443 -> " << options.https_port
             << ", 8443 -> " << options.attest_port << ", 80 -> " << options.http_port
-            << " (a browser needs " << options.domain << " mapped there; curl takes --connect-to).\n\n"
+            << " (a browser needs " << options.domain
+            << " mapped there; curl takes --connect-to).\n\n"
             << "Log in with PayPal (the look-alike consents at once):\n  "
-            << simulation.https_base() << "/authorize?response_type=code&client_id="
-            << rp.client_id << "&redirect_uri=" << common::url_encode(rp.redirect_uri)
+            << simulation.https_base() << "/authorize?response_type=code&client_id=" << rp.client_id
+            << "&redirect_uri=" << common::url_encode(rp.redirect_uri)
             << "&scope=openid%20email&state=demo-state&nonce=demo-nonce\n\n"
             << "OpenID configuration:\n  curl --cacert " << roots.string() << " --connect-to "
-            << https_map << " " << simulation.https_base() << "/.well-known/openid-configuration\n\n"
+            << https_map << " " << simulation.https_base()
+            << "/.well-known/openid-configuration\n\n"
             << "Attestation evidence:\n  " << simulation.attest_url()
             << "/v1/attestation?nonce=00112233445566778899aabbccddeeff\n\n"
-            << "Verify the machine against this build:\n  attest-verify --url "
-            << simulation.attest_url() << " --measurements " << simulation.measurements().string()
-            << " --cacert " << roots.string() << " --connect-to " << attest_map << "\n\n"
+            << "Verify the machine against this build (the simulated vTPM's AK is certified\n"
+            << "by the simulation's EK/AK CA, as Google's CA certifies a GCE vTPM's):\n"
+            << "  attest-verify --url " << simulation.attest_url() << " --measurements "
+            << simulation.measurements().string() << " --ak-ca " << simulation.ak_ca_file().string()
+            << " --instance " << simulation.instance() << " --cacert " << roots.string()
+            << " --connect-to " << attest_map << "\n\n"
             << "Ctrl-C powers the appliance down.\n"
             << std::flush;
 }

@@ -11,13 +11,13 @@
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
+#include "fixtures/swtpm.hpp"
 
 namespace sim {
 namespace {
 
 using namespace std::chrono_literals;
 using fixtures::read_file;
-
 
 int port_or_free(int port) { return port != 0 ? port : fixtures::free_tcp_port(); }
 
@@ -50,6 +50,7 @@ Simulation::Simulation(SimulationOptions options) : options_(std::move(options))
   pebble.listener_extra_sans = {std::string("IP:") + kHostAddressFromGuest};
   pebble_ = std::make_unique<fixtures::Pebble>(pebble);
   configure_metadata();
+  std::ofstream(ak_ca_file(), std::ios::trunc) << ak_ca_pem();
 }
 
 Simulation::~Simulation() {
@@ -79,9 +80,35 @@ void Simulation::configure_metadata() {
   set("acme_directory", "https://" + host + ":" + std::to_string(pebble_->acme_port()) + "/dir");
   set("acme_ca_pem", pebble_->listener_ca_pem());
   set("acme_contact", "mailto:operator@" + options_.domain);
-  metadata_->set("project/project-id", "appliance-simulation");
-  metadata_->set("instance/hostname", "appliance.c.appliance-simulation.internal");
-  metadata_->set("instance/id", "4520031799277581759");
+  // The instance the simulated vTPM's AK certificate names.
+  const auto instance = fixtures::simulated_instance();
+  metadata_->set("project/project-id", instance.project_id);
+  metadata_->set("project/numeric-project-id", std::to_string(instance.project_number));
+  metadata_->set("instance/hostname",
+                 instance.instance_name + ".c." + instance.project_id + ".internal");
+  metadata_->set("instance/id", std::to_string(instance.instance_id));
+  metadata_->set("instance/name", instance.instance_name);
+  metadata_->set("instance/zone",
+                 "projects/" + std::to_string(instance.project_number) + "/zones/" + instance.zone);
+}
+
+std::string Simulation::instance() const {
+  const auto identity = fixtures::simulated_instance();
+  return identity.project_id + "/" + identity.zone + "/" + identity.instance_name;
+}
+
+// What GCE does before a Shielded VM boots: the vTPM gets Google's AK
+// template and the AK's certificate in NV. Done on a swtpm of our own, whose
+// state run-qemu.sh then copies for the boot.
+std::filesystem::path Simulation::provision_tpm() {
+  const auto state = work_dir_ / "tpm-provisioned";
+  std::filesystem::remove_all(state);
+  fixtures::Swtpm tpm;
+  auto ak = fixtures::provision_gce_ak(tpm, ak_ca_, fixtures::simulated_instance());
+  if (!ak) throw std::runtime_error("unable to provision the vTPM: " + ak.error().message);
+  tpm.stop();
+  std::filesystem::copy(tpm.state_dir(), state, std::filesystem::copy_options::recursive);
+  return state;
 }
 
 void Simulation::boot() {
@@ -90,21 +117,23 @@ void Simulation::boot() {
   if (!std::filesystem::exists(disk)) throw std::runtime_error("no disk image at " + disk.string());
   std::filesystem::remove(serial_log_);
   std::filesystem::remove(monitor_socket_);
+  const auto tpm_state = provision_tpm();
   const std::string forwards =
       ",guestfwd=tcp:169.254.169.254:80-cmd:nc -q 1 127.0.0.1 " +
-      std::to_string(metadata_->port()) + ",hostfwd=tcp:127.0.0.1:" +
-      std::to_string(options_.http_port) + "-:80,hostfwd=tcp:127.0.0.1:" +
-      std::to_string(options_.https_port) + "-:443,hostfwd=tcp:127.0.0.1:" +
-      std::to_string(options_.attest_port) + "-:8443";
+      std::to_string(metadata_->port()) +
+      ",hostfwd=tcp:127.0.0.1:" + std::to_string(options_.http_port) +
+      "-:80,hostfwd=tcp:127.0.0.1:" + std::to_string(options_.https_port) +
+      "-:443,hostfwd=tcp:127.0.0.1:" + std::to_string(options_.attest_port) + "-:8443";
   boot_started_ = std::chrono::steady_clock::now();
-  qemu_ = std::make_unique<fixtures::Process>(fixtures::ProcessOptions{
-      {"bash", (options_.source_dir / "nix/scripts/run-qemu.sh").string(),
-       "--disk=" + disk.string(), "--serial-log=" + serial_log_.string(),
-       "--monitor=" + monitor_socket_.string(), "--netdev-extra=" + forwards},
-      {},
-      work_dir_ / "qemu.log",
-      work_dir_,
-      /*new_process_group=*/true});
+  qemu_ = std::make_unique<fixtures::Process>(
+      fixtures::ProcessOptions{{"bash", (options_.source_dir / "nix/scripts/run-qemu.sh").string(),
+                                "--disk=" + disk.string(), "--serial-log=" + serial_log_.string(),
+                                "--monitor=" + monitor_socket_.string(),
+                                "--tpm-state=" + tpm_state.string(), "--netdev-extra=" + forwards},
+                               {},
+                               work_dir_ / "qemu.log",
+                               work_dir_,
+                               /*new_process_group=*/true});
 }
 
 bool Simulation::qemu_running() { return qemu_ && qemu_->running(); }

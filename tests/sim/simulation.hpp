@@ -3,7 +3,10 @@
 // the appliance itself booted under QEMU, as one object:
 // - a GCP metadata server look-alike (reached by the guest at
 //   169.254.169.254:80 through a QEMU guestfwd),
-// - a TPM: swtpm, fresh per boot (started by nix/scripts/run-qemu.sh),
+// - a TPM: swtpm, fresh per boot (started by nix/scripts/run-qemu.sh), first
+//   provisioned as GCE provisions a vTPM: Google's AK template in NV and the
+//   AK's certificate from the simulation's own EK/AK CA (`ak_ca_pem()`), with
+//   the instance identity of `instance()`,
 // - an ACME CA: pebble + pebble-challtestsrv; the test domain resolves to
 //   127.0.0.1, where QEMU forwards port `http_port` to the guest's port 80, so
 //   pebble validates HTTP-01 against the appliance for real,
@@ -19,6 +22,7 @@
 #include <string>
 
 #include "common/http_client.hpp"
+#include "fixtures/gce_vtpm.hpp"
 #include "fixtures/metadata_server.hpp"
 #include "fixtures/paypal_sandbox.hpp"
 #include "fixtures/pebble.hpp"
@@ -30,7 +34,7 @@ namespace sim {
 inline constexpr const char* kHostAddressFromGuest = "169.254.169.2";
 
 struct SimulationOptions {
-  std::filesystem::path image_dir;  // holds disk.raw and measurements.json
+  std::filesystem::path image_dir;   // holds disk.raw and measurements.json
   std::filesystem::path source_dir;  // the repository (for nix/scripts/run-qemu.sh)
   std::filesystem::path work_dir;    // logs; empty: a temporary directory
   std::string domain = "appliance.test";
@@ -70,6 +74,12 @@ class Simulation {
   // A request to the appliance, so mapped, with only pebble's root trusted.
   common::HttpRequest appliance_request(const std::string& url) const;
   std::string pebble_roots_pem() const;  // root + intermediate
+  // The simulated EK/AK CA (root + intermediate, PEM) that certified the
+  // vTPM's AK: attest-verify's --ak-ca. Written to ak_ca_file() as well.
+  std::string ak_ca_pem() const { return ak_ca_.root_pem() + ak_ca_.intermediate_pem(); }
+  std::filesystem::path ak_ca_file() const { return work_dir_ / "simulated-gce-ak-ca.pem"; }
+  // PROJECT/ZONE/NAME of the simulated instance: attest-verify's --instance.
+  std::string instance() const;
 
   std::string serial_console() const;
   const std::filesystem::path& serial_log() const { return serial_log_; }
@@ -85,10 +95,12 @@ class Simulation {
 
  private:
   void configure_metadata();
+  std::filesystem::path provision_tpm();
   bool monitor_command(const std::string& command);
 
   SimulationOptions options_;
   RelyingParty relying_party_;
+  fixtures::AkCertificateAuthority ak_ca_{"Simulated GCE EK/AK CA"};
   std::unique_ptr<fixtures::TempDir> temp_;
   std::filesystem::path work_dir_;
   std::filesystem::path serial_log_;
