@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Wraps disk.raw in the archive `gcloud compute images create --source-uri`
-# imports: a gzipped GNU tar (oldgnu format, sparse) holding one file that
-# must be named disk.raw. Sorted, fixed mtime and owner, gzip without name
-# or time stamp.
+# imports: a gzipped GNU tar (oldgnu format, sparse by content, not by the
+# filesystem) holding one file that must be named disk.raw. Sorted, fixed
+# mtime and owner, gzip without name or time stamp.
 #
 #   make-gce-tar.sh --disk=disk.raw --epoch=SECONDS --output=image.tar.gz
 set -euo pipefail
@@ -22,5 +22,17 @@ done
 [[ -f "$disk" ]] || die "unable to read '$disk': no such file"
 [[ "$epoch" =~ ^[0-9]+$ ]] || die "--epoch must be seconds since the epoch"
 
-tar --format=oldgnu -S --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner \
-  --mode=0644 -C "$(dirname "$disk")" -cf - disk.raw | gzip -n -9 >"$output"
+# Holes are runs of zero blocks in the bytes (--hole-detection=raw), not what
+# the filesystem reports with SEEK_HOLE. GNU tar only looks for holes in a file
+# whose allocated blocks are fewer than its size, so a fully allocated copy
+# of disk.raw would be archived whole: archive a copy made sparse by content
+# (cp --sparse=always) instead, and fail if this filesystem cannot hold it.
+# Then a sparse and a fully allocated disk.raw give the same bytes.
+stage=$(mktemp -d "$(dirname "$output")/.make-gce-tar.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+cp --sparse=always "$disk" "$stage/disk.raw"
+read -r blocks block_size size < <(stat -c '%b %B %s' "$stage/disk.raw")
+((blocks * block_size < size)) ||
+  die "the copy of disk.raw in $stage is not sparse (this filesystem stores no holes, or the disk has no zero blocks); the archive would depend on it"
+tar --format=oldgnu -S --hole-detection=raw --sort=name --mtime="@$epoch" --owner=0 --group=0 \
+  --numeric-owner --mode=0644 -C "$stage" -cf - disk.raw | gzip -n -9 >"$output"
