@@ -82,33 +82,70 @@ while read -r image_path host_path; do
   put "$image_path" "$mode" "$host_path"
 done <"$closure"
 
-# --- kernel modules, in load order, checked against modules.dep.
+# --- kernel modules, in load order. Each listed module comes with the
+# modules it depends on (from the kernel's modules.dep, loaded first); a
+# listed module that is neither a module nor built in fails the build. A
+# compressed module (.ko.xz, .ko.zst, .ko.gz: nixpkgs' kernel compresses
+# them) is decompressed here, so that init's finit_module(fd, "", 0) needs no
+# in-kernel decompression; the image always holds plain .ko files.
 dep_file="$modules_dir/modules.dep"
 [[ -f "$dep_file" ]] || die "unable to read $dep_file: no such file"
 declare -A placed=()
 module_list=()
+
+# place_module RELATIVE DEPENDENCIES...: places the dependencies (last one
+# first, as modprobe loads them), then the module itself.
+place_module() {
+  local relative=$1
+  shift
+  [[ -z "${placed[$relative]:-}" ]] || return 0
+  local index dependency
+  for ((index = $#; index >= 1; index--)); do
+    dependency=${!index}
+    [[ -n "${placed[$dependency]:-}" ]] && continue
+    local dep_line
+    dep_line=$(awk -v want="$dependency" -F: '$1 == want { print; exit }' "$dep_file")
+    [[ -n "$dep_line" ]] || die "$relative needs $dependency, which $dep_file does not list"
+    # shellcheck disable=SC2086
+    place_module "$dependency" ${dep_line#*:}
+  done
+  local plain=${relative%.xz}
+  plain=${plain%.zst}
+  plain=${plain%.gz}
+  [[ "$plain" == *.ko ]] || die "unexpected module file name $relative"
+  local image_path=/lib/modules/$kver/$plain host=$modules_dir/$relative
+  [[ -f "$host" ]] || die "unable to read module $host: no such file"
+  mkdir -p "$staging$(dirname "$image_path")"
+  case "$relative" in
+    *.ko.xz) xz -dc -- "$host" >"$staging$image_path" ;;
+    *.ko.zst) zstd -q -dc -- "$host" >"$staging$image_path" ;;
+    *.ko.gz) gzip -dc -- "$host" >"$staging$image_path" ;;
+    *) cp -L "$host" "$staging$image_path" ;;
+  esac
+  # An ELF relocatable object, whatever the file name promised.
+  [[ "$(head -c 4 "$staging$image_path" | od -An -tx1 | tr -d ' ')" == 7f454c46 ]] ||
+    die "$host did not give an ELF module"
+  entries+=("file $image_path 0644 ${image_path#/}")
+  placed[$relative]=1
+  module_list+=("$image_path")
+}
+
 while read -r module; do
   key=${module//-/_}
   line=$(awk -v want="$key" -F: '{
       n = split($1, parts, "/"); base = parts[n]; sub(/\.ko(\.[a-z]+)?$/, "", base);
       gsub("-", "_", base); if (base == want) { print; exit } }' "$dep_file")
   if [[ -z "$line" ]]; then
-    # Built into this kernel (as some of these are in nixpkgs' kernel).
-    if grep -q -E "/${key//_/[-_]}\.ko\$" "$modules_dir/modules.builtin" 2>/dev/null; then
+    # Built into this kernel (Debian's cloud kernel has the TPM drivers and
+    # AF_PACKET built in; nixpkgs' kernel builds them as modules).
+    if grep -q -E "/${key//_/[-_]}\.ko(\.[a-z]+)?\$" "$modules_dir/modules.builtin" 2>/dev/null; then
       note "module $module is built into the kernel; not listed"
       continue
     fi
-    die "module $module is neither in $dep_file nor built in"
+    die "module $module (nix/image/modules.txt) is neither in $dep_file nor built into kernel $kver"
   fi
-  relative=${line%%:*}
-  for dependency in ${line#*:}; do
-    [[ -n "${placed[$dependency]:-}" ]] ||
-      die "module $module needs $dependency, which is not listed before it in modules.txt"
-  done
-  placed[$relative]=1
-  image_path=/lib/modules/$kver/$relative
-  put "$image_path" 0644 "$modules_dir/$relative"
-  module_list+=("$image_path")
+  # shellcheck disable=SC2086
+  place_module "${line%%:*}" ${line#*:}
 done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$image_conf/modules.txt")
 write /etc/appliance/modules.list 0644 "$(printf '%s\n' "${module_list[@]}")
 "
