@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Unified Kernel Image: systemd-stub with the sections it measures
-# into PCR 11 (.linux .osrel .cmdline .initrd), placed with objcopy above the
-# stub's own sections (the layout verified to boot under OVMF; see
-# docs/image.md).
+# into PCR 11 (.linux .osrel .cmdline .initrd, besides the stub's own
+# sections such as .sbat), placed with objcopy after the stub's own sections
+# as ukify places them (see docs/image.md).
 #
 #   make-uki.sh --stub=FILE --kernel=FILE --initrd=FILE --osrel=FILE
 #               --cmdline=FILE --epoch=SECONDS --output=FILE
@@ -34,26 +34,39 @@ if [[ "$(tail -c 1 "$cmdline" | od -An -tx1 | tr -d ' ')" == 0a ]]; then
   die "$cmdline ends with a newline"
 fi
 
-# Section addresses: small sections in the stub's free space below 0x2000000
-# (the stub ends below 0x20000), the kernel at 0x2000000, the initrd on the
-# next MiB boundary after it.
-stub_end=0
-while read -r index _name size vma _rest; do
+# Section addresses, as ukify lays them out: each added section starts after
+# the stub's last section (or the previous added one), rounded up to the
+# stub's SectionAlignment; the kernel goes last. This holds for stubs based
+# at 0 (systemd <= 253, Debian 12's 252) and for stubs built by elf2efi with
+# an image base above 4 GiB (systemd >= 254, nixpkgs'): objcopy takes
+# absolute addresses, ImageBase + RVA.
+image_base="" alignment=""
+while read -r key value _rest; do
+  case "$key" in
+    ImageBase) image_base=$((0x$value)) ;;
+    SectionAlignment) alignment=$((0x$value)) ;;
+  esac
+done < <(objdump -p "$stub")
+[[ -n "$image_base" && -n "$alignment" ]] || die "unable to read ImageBase and SectionAlignment of $stub"
+((alignment > 0 && (alignment & (alignment - 1)) == 0)) || die "$stub: SectionAlignment $alignment is not a power of two"
+next_rva=0
+while read -r index name size vma _rest; do
   [[ "$index" =~ ^[0-9]+$ ]] || continue
-  ((0x$vma + 0x$size > stub_end)) && stub_end=$((0x$vma + 0x$size))
+  case "$name" in .osrel | .cmdline | .initrd | .linux) die "$stub already has a $name section" ;; esac
+  end=$((0x$vma - image_base + 0x$size))
+  if ((end > next_rva)); then next_rva=$end; fi
 done < <(objdump -h "$stub")
-((stub_end <= 0x20000)) || die "the stub's sections end at $stub_end, above .osrel at 0x20000"
-(($(stat -c %s "$osrel") < 0x10000 && $(stat -c %s "$cmdline") < 0x10000)) ||
-  die ".osrel and .cmdline must each be smaller than 64 KiB"
-linux_vma=$((0x2000000))
-kernel_size=$(stat -c %s "$kernel")
-initrd_vma=$(((linux_vma + kernel_size + 0xfffff) & ~0xfffff))
+((next_rva > 0)) || die "$stub has no sections"
+align_up() { echo $((($1 + alignment - 1) & ~(alignment - 1))); }
 
-objcopy \
-  --add-section .osrel="$osrel" --change-section-vma .osrel=0x20000 \
-  --add-section .cmdline="$cmdline" --change-section-vma .cmdline=0x30000 \
-  --add-section .linux="$kernel" --change-section-vma .linux="$(printf '0x%x' "$linux_vma")" \
-  --add-section .initrd="$initrd" --change-section-vma .initrd="$(printf '0x%x' "$initrd_vma")" \
-  "$stub" "$output"
+objcopy_args=()
+for spec in ".osrel=$osrel" ".cmdline=$cmdline" ".initrd=$initrd" ".linux=$kernel"; do
+  name=${spec%%=*} file=${spec#*=}
+  next_rva=$(align_up "$next_rva")
+  objcopy_args+=(--add-section "$name=$file" --change-section-vma "$name=$(printf '0x%x' $((image_base + next_rva)))")
+  next_rva=$((next_rva + $(stat -c %s "$file")))
+done
+
+objcopy "${objcopy_args[@]}" "$stub" "$output"
 # objcopy stamps the PE header with the current time; pin it to the epoch.
 "$tools/pe-stamp" --file="$output" --timestamp="$epoch"

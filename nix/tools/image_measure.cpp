@@ -2,13 +2,16 @@
 // around it: the SHA-256 of every artefact, the Authenticode hashes that the
 // firmware logs into PCR 4 (as pcr_events."4", in load order), and the
 // predicted PCR 9 and PCR 11 with their events. Everything is read back from the UKI itself, so the
-// prediction covers exactly the bytes that boot.
+// prediction covers exactly the bytes that boot; PCR 11 covers the sections
+// the UKI's stub measures, by the version in its .sdmagic (`stub` in the
+// output says which).
 //
 //   image-measure --uki=FILE [--artefact=NAME=FILE]... [--info=KEY=VALUE]...
 //                 --output=FILE
 //
 // Exit codes: 0 done, 100 usage or bad input.
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -59,6 +62,24 @@ Result<json> measure_uki(const std::string& path) {
   auto pe = image_tools::parse_pe(*image);
   if (!pe) return std::unexpected("unable to parse " + path + ": " + pe.error());
 
+  // Which sections the stub measures into PCR 11 depends on its version,
+  // which the stub states in its .sdmagic section (kept in the UKI).
+  const auto* sdmagic_header = pe->find(".sdmagic");
+  if (sdmagic_header == nullptr) {
+    return std::unexpected(path + " has no .sdmagic section: unable to tell the stub's version");
+  }
+  auto sdmagic_bytes = image_tools::section_contents(*image, *sdmagic_header);
+  if (!sdmagic_bytes) return std::unexpected(sdmagic_bytes.error());
+  std::string loader_info(sdmagic_bytes->begin(), sdmagic_bytes->end());
+  loader_info.resize(std::min(loader_info.find('\0'), loader_info.size()));
+  auto stub_version = image_tools::stub_major_version(loader_info);
+  if (!stub_version) return std::unexpected(path + ": " + stub_version.error());
+  auto measured = image_tools::pcr11_sections_for_stub(*stub_version);
+  if (!measured) return std::unexpected(measured.error());
+
+  // The four sections the build puts in (in this order: image-measure reads
+  // the command line and the initrd by index), then whichever other measured
+  // sections the UKI has (the stub's own .sbat, for instance).
   std::vector<image_tools::UkiSection> sections;
   json section_json = json::object();
   for (const char* name : {".linux", ".osrel", ".cmdline", ".initrd"}) {
@@ -67,6 +88,18 @@ Result<json> measure_uki(const std::string& path) {
     auto contents = image_tools::section_contents(*image, *header);
     if (!contents) return std::unexpected(contents.error());
     sections.push_back({name, *contents});
+    section_json[name] = {{"sha256", image_tools::to_hex(image_tools::Sha256::of(*contents))},
+                          {"size", contents->size()}};
+  }
+  json measured_json = json::array();
+  for (std::string_view name : *measured) {
+    const auto* header = pe->find(name);
+    if (header == nullptr) continue;
+    measured_json.push_back(name);
+    if (section_json.contains(name)) continue;
+    auto contents = image_tools::section_contents(*image, *header);
+    if (!contents) return std::unexpected(contents.error());
+    sections.push_back({std::string(name), *contents});
     section_json[name] = {{"sha256", image_tools::to_hex(image_tools::Sha256::of(*contents))},
                           {"size", contents->size()}};
   }
@@ -83,7 +116,7 @@ Result<json> measure_uki(const std::string& path) {
   auto kernel_hash = image_tools::authenticode_sha256(sections[0].contents);
   if (!kernel_hash) return std::unexpected("unable to hash .linux: " + kernel_hash.error());
 
-  auto pcr11 = image_tools::predict_pcr11(sections);
+  auto pcr11 = image_tools::predict_pcr11(sections, *measured);
   auto pcr9 = image_tools::predict_pcr9(cmdline, sections[3].contents);
   // PCR 4 after the firmware's separator: the firmware measures each image
   // it starts as EV_EFI_BOOT_SERVICES_APPLICATION with its Authenticode
@@ -99,6 +132,12 @@ Result<json> measure_uki(const std::string& path) {
       {"uki",
        {{"authenticode_sha256", image_tools::to_hex(*uki_hash)}, {"sections", section_json}}},
       {"kernel", {{"authenticode_sha256", image_tools::to_hex(*kernel_hash)}}},
+      // The stub version the PCR 11 prediction assumed, and the sections it
+      // measured for it, in order.
+      {"stub",
+       {{"loader_info", loader_info},
+        {"version", *stub_version},
+        {"pcr11_sections", measured_json}}},
       {"pcrs",
        {{"sha256",
          {{"9", image_tools::to_hex(pcr9.value)}, {"11", image_tools::to_hex(pcr11.value)}}}}},

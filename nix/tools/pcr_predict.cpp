@@ -19,12 +19,47 @@ Digest extend(const Digest& pcr, const Digest& event_digest) {
   return hash.finish();
 }
 
-PcrPrediction predict_pcr11(const std::vector<UkiSection>& sections) {
-  // systemd-stub 252 measures its known sections in this fixed order.
-  static constexpr std::array<std::string_view, 4> kMeasured = {".linux", ".osrel", ".cmdline",
-                                                                ".initrd"};
+Result<std::vector<std::string_view>> pcr11_sections_for_stub(int major_version) {
+  // From systemd's src/fundamental/uki.h (the UnifiedSection enum, "the
+  // canonical order in which we measure the sections into TPM PCR 11"),
+  // without .pcrsig, which the stub never measures.
+  if (major_version >= 250 && major_version <= 253) {
+    return std::vector<std::string_view>(kStub252Pcr11Sections.begin(),
+                                         kStub252Pcr11Sections.end());
+  }
+  if (major_version == 254 || major_version == 255) {
+    return std::vector<std::string_view>{".linux", ".osrel", ".cmdline", ".initrd", ".splash",
+                                         ".dtb",   ".uname", ".sbat",    ".pcrpkey"};
+  }
+  if (major_version == 256) {
+    return std::vector<std::string_view>{".linux",  ".osrel", ".cmdline", ".initrd", ".ucode",
+                                         ".splash", ".dtb",   ".uname",   ".sbat",   ".pcrpkey"};
+  }
+  return std::unexpected("systemd-stub " + std::to_string(major_version) +
+                         ": unknown which sections it measures into PCR 11 (known: 250-256)");
+}
+
+Result<int> stub_major_version(std::string_view sdmagic) {
+  static constexpr std::string_view kPrefix = "LoaderInfo: systemd-stub ";
+  const auto at = sdmagic.find(kPrefix);
+  if (at == std::string_view::npos) {
+    return std::unexpected("no 'LoaderInfo: systemd-stub VERSION' in .sdmagic");
+  }
+  int version = 0;
+  std::size_t digits = 0;
+  for (std::size_t i = at + kPrefix.size(); i < sdmagic.size() && digits < 4; ++i, ++digits) {
+    const char c = sdmagic[i];
+    if (c < '0' || c > '9') break;
+    version = version * 10 + (c - '0');
+  }
+  if (digits == 0 || digits > 3) return std::unexpected("no version number after 'systemd-stub '");
+  return version;
+}
+
+PcrPrediction predict_pcr11(const std::vector<UkiSection>& sections,
+                            std::span<const std::string_view> measured) {
   PcrPrediction prediction;
-  for (std::string_view name : kMeasured) {
+  for (std::string_view name : measured) {
     auto it = std::find_if(sections.begin(), sections.end(),
                            [&](const UkiSection& s) { return s.name == name; });
     if (it == sections.end()) continue;

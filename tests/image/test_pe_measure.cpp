@@ -2,6 +2,7 @@
 // errors, not crashes), and the PCR arithmetic on hand-checkable vectors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "authenticode.hpp"
@@ -100,6 +101,33 @@ TEST(Pcr, Pcr11MeasuresKnownSectionsInStubOrder) {
   ASSERT_EQ(ordered.events.size(), 4u);
   EXPECT_EQ(ordered.events[0].description, "section name .linux");
   EXPECT_EQ(ordered.events[2].description, "section name .cmdline");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Pcr, StubVersionAndItsMeasuredSections) {
+  EXPECT_EQ(image_tools::stub_major_version("#### LoaderInfo: systemd-stub 252.39-1~deb12u2 ####"),
+            252);
+  EXPECT_EQ(image_tools::stub_major_version("#### LoaderInfo: systemd-stub 256.8 ####"), 256);
+  EXPECT_FALSE(image_tools::stub_major_version("#### LoaderInfo: systemd-boot 256 ####"));
+  EXPECT_FALSE(image_tools::pcr11_sections_for_stub(257));
+  auto v252 = image_tools::pcr11_sections_for_stub(252);
+  auto v256 = image_tools::pcr11_sections_for_stub(256);
+  ASSERT_TRUE(v252 && v256);
+  EXPECT_EQ(std::find(v252->begin(), v252->end(), ".sbat"), v252->end());
+  EXPECT_NE(std::find(v256->begin(), v256->end(), ".sbat"), v256->end());
+
+  // systemd 256 measures .sbat after the four, whatever the given order.
+  const Bytes linux_bytes = {1, 2, 3};
+  const Bytes sbat = {'s'};
+  auto with_sbat = image_tools::predict_pcr11({{".sbat", sbat}, {".linux", linux_bytes}}, *v256);
+  ASSERT_EQ(with_sbat.events.size(), 4u);
+  EXPECT_EQ(with_sbat.events[0].description, "section name .linux");
+  EXPECT_EQ(with_sbat.events[2].description, "section name .sbat");
+  auto without = image_tools::predict_pcr11({{".sbat", sbat}, {".linux", linux_bytes}}, *v252);
+  EXPECT_EQ(without.events.size(), 2u);
 }
 
 }  // namespace
