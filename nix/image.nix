@@ -4,13 +4,13 @@
 #   uki        = make-uki.sh (systemd-stub from nixpkgs' systemd)
 #   disk-image = make-disk.sh
 #   gce-image  = make-gce-tar.sh + image-measure + size-report.sh
-# The kernel is nixpkgs' linux_6_1 (Debian's cloud kernel on the CMake path),
+# The kernel is nixpkgs' linux_6_1 and the stub nixpkgs' systemd's (both from
+# nix/toolchain.nix; Debian's cloud kernel and stub 252 on the CMake path),
 # so the two paths give different, each reproducible, measurements.
 { pkgs, src, toolchain, tools, programs, epoch }:
 let
-  kernel = pkgs.linux_6_1;
+  inherit (toolchain) kernel stub;
   kver = kernel.modDirVersion;
-  stub = "${pkgs.systemd}/lib/systemd/boot/efi/linuxx64.efi.stub";
   scripts = "${src}/nix/scripts";
   programArgs = pkgs.lib.concatMapStringsSep " "
     (name: "--program=${name}=${programs.${name}}/bin/${name}")

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """A relying party built on a standard OpenID Connect client library (Authlib
 1.2, Debian python3-authlib) logs in through authd, as an independent checker
 would, and checks what OIDC Discovery 1.0 section 3, OIDC Core 1.0 section 3.1

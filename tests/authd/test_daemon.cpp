@@ -52,7 +52,8 @@ TEST_F(AuthdDaemonTest, LoginEndToEndVerifiedWithOpenSslAndPyJwt) {
   EXPECT_EQ(verified->claims["sub"], paypal_.options().payer_id);
 
   // The same token through a standard library (PyJWT), if Debian's is here.
-  auto python = std::filesystem::path("/usr/bin/python3");
+  // python3 from PATH (Debian's, or the Nix dev shell's).
+  auto python = std::filesystem::path("python3");
   auto has_pyjwt = fixtures::run_command({python.string(), "-c", "import jwt, cryptography"});
   if (has_pyjwt.exit_code != 0) {
     GTEST_SKIP() << "python3-jwt not installed; OpenSSL verification passed";

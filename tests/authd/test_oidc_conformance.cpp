@@ -24,7 +24,7 @@ common::json rp(const RelyingParty& party, const std::string& auth_method) {
 }
 
 TEST_F(AuthdDaemonTest, AuthlibRelyingPartyLogsInWithEveryClientAuthMethod) {
-  const std::string python = "/usr/bin/python3";
+  const std::string python = "python3";  // from PATH, as in the Nix dev shell
   if (fixtures::run_command({python, "-c", "import authlib, requests"}).exit_code != 0) {
     GTEST_FAIL() << "python3-authlib is missing (nix/deps-debian.txt; tests/ensure-deps.sh)";
   }

@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Verifies an authd id_token the way a standard OIDC client library does,
 with PyJWT (Debian python3-jwt): key by kid from the JWKS, ES256 only,
 signature, iss, aud, exp, iat; then the nonce.

@@ -6,17 +6,8 @@
 # filesystem without hole support archived differently.)
 #
 #   gce-tar-sparse.sh --source=REPO --work=DIR
-set -euo pipefail
-test_name=image_gce_tar_sparse
-source_dir="" work=""
-for arg in "$@"; do
-  case "$arg" in
-    --source=*) source_dir=${arg#*=} ;;
-    --work=*) work=${arg#*=} ;;
-    *) echo "$test_name: unknown argument $arg" >&2; exit 2 ;;
-  esac
-done
-[[ -n "$source_dir" && -n "$work" ]] || { echo "$test_name: need --source and --work" >&2; exit 2; }
+image_test_needs_tools=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dir="$work/$test_name"
 rm -rf "$dir"
 mkdir -p "$dir/sparse" "$dir/full" "$dir/unpacked"

@@ -5,17 +5,8 @@
 # and pkg-config sees every module of this machine except cpp-httplib.
 #
 #   httplib-cmake-package.sh --source=REPO --work=DIR
-set -euo pipefail
-test_name=httplib_cmake_package
-source_dir="" work=""
-for arg in "$@"; do
-  case "$arg" in
-    --source=*) source_dir=${arg#*=} ;;
-    --work=*) work=${arg#*=} ;;
-    *) echo "$test_name: unknown argument $arg" >&2; exit 2 ;;
-  esac
-done
-[[ -n "$source_dir" && -n "$work" ]] || { echo "$test_name: need --source and --work" >&2; exit 2; }
+image_test_needs_tools=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 libdir=$(pkg-config --variable=libdir cpp-httplib) ||
   { echo "$test_name: needs Debian's libcpp-httplib-dev to build the stand-in" >&2; exit 1; }

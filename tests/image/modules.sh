@@ -7,17 +7,8 @@
 # is neither a module nor built in fails the build.
 #
 #   modules.sh --source=REPO --work=DIR
-set -euo pipefail
-test_name=image_modules
-source_dir="" work=""
-for arg in "$@"; do
-  case "$arg" in
-    --source=*) source_dir=${arg#*=} ;;
-    --work=*) work=${arg#*=} ;;
-    *) echo "$test_name: unknown argument $arg" >&2; exit 2 ;;
-  esac
-done
-[[ -n "$source_dir" && -n "$work" ]] || { echo "$test_name: need --source and --work" >&2; exit 2; }
+image_test_needs_tools=0
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 dir="$work/$test_name"
 rm -rf "$dir"
 kver=6.6.99-test
@@ -27,9 +18,6 @@ cp -r "$source_dir/nix/image" "$dir/source/nix/image"
 : >"$dir/closure"
 printf 'test CA\n' >"$dir/ca.crt"
 
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-pass() { echo "ok: $*"; }
 
 # Made-up modules: an ELF magic number and a name, enough for make-rootfs.
 fake_module() { printf '\177ELF fake module %s\n' "$1" >"$dir/plain/$1.ko"; }
