@@ -18,6 +18,8 @@ in
 {
   channel = "stable-24.11";
   packages = toolchain.all;
-  env = toolchain.imageEnv;
+  # No setup hooks run here: pkg-config and CMake are told where the
+  # libraries are (toolchain.searchEnv).
+  env = toolchain.imageEnv // toolchain.searchEnv;
   idx.workspace.onCreate.configure = "cmake -S . -B build";
 }

@@ -35,8 +35,11 @@ in
   # kernel, stub and OVMF (toolchain.imageEnv), so that
   # `cmake -S . -B build && cmake --build build && cmake --build build --target image`
   # works here as on Debian.
+  # Libraries go in buildInputs, not packages (nativeBuildInputs): only for
+  # those do the pkg-config and CMake setup hooks add the search paths.
   devShell = pkgs.mkShell (toolchain.imageEnv // {
-    packages = toolchain.all;
+    packages = toolchain.build ++ toolchain.image ++ toolchain.peers;
+    buildInputs = toolchain.libraries ++ toolchain.static;
     shellHook = ''
       echo "appliance dev shell: cmake -S . -B build && cmake --build build -j && ctest --test-dir build -L unit"
     '';

@@ -112,6 +112,18 @@ rec {
     SYSTEMD_MEASURE = "${pkgs.systemd}/lib/systemd/systemd-measure";
   };
 
+  # Where pkg-config and CMake find the libraries when no setup hook runs
+  # (.idx/dev.nix installs packages into a profile; mkShell instead runs the
+  # pkg-config and CMake hooks for its buildInputs). Multi-output packages
+  # keep .pc files and CMake packages in their dev output.
+  searchEnv = {
+    PKG_CONFIG_PATH = pkgs.lib.concatStringsSep ":" [
+      (pkgs.lib.makeSearchPathOutput "dev" "lib/pkgconfig" (libraries ++ static))
+      (pkgs.lib.makeSearchPathOutput "dev" "share/pkgconfig" libraries)
+    ];
+    CMAKE_PREFIX_PATH = pkgs.lib.concatMapStringsSep ":" (p: "${pkgs.lib.getDev p}") libraries;
+  };
+
   # Each package of nix/deps-debian.txt and what stands for it here.
   debian = with pkgs; {
     build-essential = [ stdenv.cc ];

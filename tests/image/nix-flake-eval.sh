@@ -58,7 +58,11 @@ fi
 # What the derivations and the dev shell carry (evaluated, not built).
 eval_json() { "${nix_cmd[@]}" eval --json "${override[@]}" "$flake#$1" "${@:2}" 2>"$dir/eval.log"; }
 if shell_env=$(eval_json devShells.x86_64-linux.default.drvAttrs --apply \
-  'a: { inherit (a) IMAGE_KERNEL IMAGE_EFI_STUB IMAGE_MODULES_DIR OVMF_CODE OVMF_VARS; inputs = map (p: p.name) a.nativeBuildInputs; }'); then
+  'a: { inherit (a) IMAGE_KERNEL IMAGE_EFI_STUB IMAGE_MODULES_DIR OVMF_CODE OVMF_VARS; inputs = map (p: p.name) (a.nativeBuildInputs ++ a.buildInputs); libraries = map (p: p.name) a.buildInputs; }'); then
+  # Libraries must be buildInputs: only for those the pkg-config and CMake
+  # hooks add search paths.
+  grep -q '"libraries":\[[^]]*"httplib' <<<"$shell_env" && grep -q '"libraries":\[[^]]*"openssl' <<<"$shell_env" ||
+    fail "dev shell: the libraries are not buildInputs (pkg-config and CMake would not find them)"
   for key in IMAGE_KERNEL IMAGE_EFI_STUB IMAGE_MODULES_DIR OVMF_CODE OVMF_VARS; do
     grep -q "\"$key\":\"/nix/store/" <<<"$shell_env" || fail "dev shell: $key is not a store path"
   done
@@ -91,6 +95,9 @@ if idx=$(nix-instantiate --store "$store" --eval --strict --json -E \
    in { env = idx.env; n = builtins.length idx.packages; }" 2>"$dir/idx.log"); then
   grep -q '"IMAGE_EFI_STUB":"/nix/store/' <<<"$idx" && pass ".idx/dev.nix evaluates, with the image environment" ||
     fail ".idx/dev.nix has no IMAGE_EFI_STUB: $idx"
+  grep -q '"PKG_CONFIG_PATH":"[^"]*openssl-dev/lib/pkgconfig' <<<"$idx" && grep -q '"CMAKE_PREFIX_PATH":"[^"]*httplib' <<<"$idx" &&
+    pass ".idx/dev.nix tells pkg-config and CMake where the libraries are" ||
+    fail ".idx/dev.nix: no PKG_CONFIG_PATH/CMAKE_PREFIX_PATH to the libraries: $idx"
 else
   fail ".idx/dev.nix: $(tail -n 10 "$dir/idx.log")"
 fi

@@ -74,6 +74,10 @@ let
     makeLibraryPath = packages: concatMapStringsSep ":" (p: "${p}/lib") packages;
     optional = cond: value: if cond then [ value ] else [ ];
     optionals = cond: values: if cond then values else [ ];
+    getOutput = output: pkg: pkg.${output} or pkg;
+    getDev = getOutput "dev";
+    makeSearchPathOutput = output: subDir: packages:
+      concatMapStringsSep ":" (p: "${getOutput output p}/${subDir}") packages;
     attrNames = builtins.attrNames;
     mapAttrs = builtins.mapAttrs;
   };
@@ -89,6 +93,12 @@ let
     writeShellScript = name: text: drv { inherit name; extra = { inherit text; }; };
 
     glibc = multi "glibc" [ "out" "bin" "dev" "static" ];
+    # libraries with a separate dev output (.pc files, headers)
+    boost = multi "boost" [ "out" "dev" ];
+    openssl = multi "openssl" [ "bin" "out" "dev" ];
+    curl = multi "curl" [ "bin" "out" "dev" ];
+    tpm2-tss = multi "tpm2-tss" [ "out" "dev" ];
+    libnl = multi "libnl" [ "bin" "out" "dev" ];
     OVMF = ovmf { };
     linux_6_1 = linux "6.1.0-stub";
     systemd = pkg "systemd";
@@ -99,7 +109,7 @@ let
     python3Packages = pythonPackages;
   } // builtins.listToAttrs (map (name: { inherit name; value = pkg name; }) [
     # libraries
-    "boost" "openssl" "curl" "nlohmann_json" "tpm2-tss" "httplib" "libnl" "gtest"
+    "nlohmann_json" "httplib" "gtest"
     # build
     "cmake" "pkg-config" "git" "clang-tools"
     # image
