@@ -31,6 +31,17 @@ std::optional<int> digits_at(std::string_view text, std::size_t pos, std::size_t
   return value;
 }
 
+// Clock counts nanoseconds in 64 bits (1677 to 2262): a later date such as a
+// server's "9999-12-31" would overflow from_time_t (undefined behaviour, found
+// by tests/fuzz), so it is rejected like any other malformed time. The day of
+// margin leaves room for an RFC 3339 offset and fraction.
+std::optional<Clock::time_point> representable(std::time_t seconds) {
+  constexpr std::time_t limit =
+      std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count() - 86400;
+  if (seconds > limit || seconds < -limit) return std::nullopt;
+  return Clock::from_time_t(seconds);
+}
+
 std::optional<Clock::time_point> utc_time(int year, int month, int day, int hour, int minute,
                                           int second) {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
@@ -43,7 +54,7 @@ std::optional<Clock::time_point> utc_time(int year, int month, int day, int hour
   tm.tm_hour = hour;
   tm.tm_min = minute;
   tm.tm_sec = second;
-  return Clock::from_time_t(timegm(&tm));
+  return representable(timegm(&tm));
 }
 
 // Splits a Link header value at the commas that separate links (commas
@@ -115,7 +126,7 @@ std::optional<Clock::time_point> parse_retry_after(std::string_view value, Clock
   std::tm tm{};
   const char* end = strptime(copy.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
   if (end == nullptr || *end != '\0') return std::nullopt;
-  return Clock::from_time_t(timegm(&tm));
+  return representable(timegm(&tm));
 }
 
 std::vector<std::string> links_with_rel(const std::vector<std::string>& link_headers,

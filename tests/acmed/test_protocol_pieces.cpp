@@ -27,6 +27,8 @@ TEST(AcmedRetryAfter, SecondsAndHttpDateAndGarbage) {
   EXPECT_FALSE(parse_retry_after("-5", now));
   EXPECT_FALSE(parse_retry_after("99999999999999", now));
   EXPECT_FALSE(parse_retry_after("", now));
+  // Beyond what the clock can count (2262): rejected, not overflowed.
+  EXPECT_FALSE(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now));
 }
 
 TEST(AcmedLinkHeader, FindsAlternatesAcrossHeadersAndCommas) {
@@ -47,6 +49,7 @@ TEST(AcmedRfc3339, ParsesFractionsAndOffsetsRejectsJunk) {
   EXPECT_EQ(format_rfc3339(*base), "2025-01-02T03:04:05Z");
   EXPECT_EQ(parse_rfc3339("2025-01-02T04:04:05+01:00"), base);
   EXPECT_EQ(parse_rfc3339("2025-01-02T03:04:05.500Z"), *base + 500ms);
+  EXPECT_FALSE(parse_rfc3339("4742-02-01T00:00:00Z"));  // found by tests/fuzz (acme_headers)
   EXPECT_FALSE(parse_rfc3339("2025-01-02 03:04:05"));
   EXPECT_FALSE(parse_rfc3339("2025-13-02T03:04:05Z"));
   EXPECT_FALSE(parse_rfc3339("2025-01-02T03:04:05Zjunk"));
