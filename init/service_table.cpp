@@ -434,6 +434,9 @@ Result<ServiceTable> parse_service_table(std::string_view text, std::string_view
     if (first == std::string_view::npos || line[first] == '#') continue;
     auto words = split_words(line);
     if (!words) return at_line(line_number, words.error().message);
+    // A line of blanks the check above does not know (\v, \f: isspace does)
+    // has no words; front() on it was undefined (found by tests/fuzz).
+    if (words->empty()) continue;
     const std::string keyword = words->front();
     const Args args(words->begin() + 1, words->end());
     if (keyword == "set") {

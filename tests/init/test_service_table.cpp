@@ -131,6 +131,15 @@ INSTANTIATE_TEST_SUITE_P(
                  "services.conf:3: ready notify wants TIMEOUT > 0"},
         BadTable{"service a\n exec /a\n ready none 5s\n", "services.conf:3: ready wants"}));
 
+// Found by tests/fuzz (service_table): a line of only \v or \f has no
+// words, and used to be read as if it had a keyword.
+TEST(ServiceTable, LinesOfOtherBlanksAreBlank) {
+  auto table = init::parse_service_table("\v\nservice a\n\f \n  exec /bin/a\n", "t.conf");
+  ASSERT_TRUE(table) << table.error().message;
+  ASSERT_EQ(table->services.size(), 1u);
+  EXPECT_EQ(table->services[0].argv, std::vector<std::string>{"/bin/a"});
+}
+
 TEST(ServiceTable, ReadyNotifyTakesAnOptionalTimeout) {
   auto table = init::parse_service_table(
       "service a\n exec /a\n ready notify 90s\nservice b\n exec /b\n ready notify\n",
