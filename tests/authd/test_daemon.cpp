@@ -52,10 +52,10 @@ TEST_F(AuthdDaemonTest, LoginEndToEndVerifiedWithOpenSslAndPyJwt) {
   EXPECT_EQ(verified->claims["sub"], paypal_.options().payer_id);
 
   // The same token through a standard library (PyJWT), if Debian's is here.
-  // python3 from PATH (Debian's, or the Nix dev shell's).
-  auto python = std::filesystem::path("python3");
-  auto has_pyjwt = fixtures::run_command({python.string(), "-c", "import jwt, cryptography"});
-  if (has_pyjwt.exit_code != 0) {
+  // A python3 from PATH with PyJWT (Debian's, or the Nix dev shell's).
+  const auto found = fixtures::python3_with("jwt, cryptography");
+  const auto python = found.value_or("python3");
+  if (!found) {
     GTEST_SKIP() << "python3-jwt not installed; OpenSSL verification passed";
   }
   std::ofstream(run_dir_.path() / "jwks.json") << jwks->dump();

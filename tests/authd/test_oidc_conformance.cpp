@@ -24,10 +24,12 @@ common::json rp(const RelyingParty& party, const std::string& auth_method) {
 }
 
 TEST_F(AuthdDaemonTest, AuthlibRelyingPartyLogsInWithEveryClientAuthMethod) {
-  const std::string python = "python3";  // from PATH, as in the Nix dev shell
-  if (fixtures::run_command({python, "-c", "import authlib, requests"}).exit_code != 0) {
+  // A python3 from PATH with Authlib (Debian's, or the Nix dev shell's).
+  const auto found = fixtures::python3_with("authlib, requests");
+  if (!found) {
     GTEST_FAIL() << "python3-authlib is missing (nix/deps-debian.txt; tests/ensure-deps.sh)";
   }
+  const std::string python = found->string();
   auto authd = start_authd();
   ASSERT_TRUE(serving(identity_.chain_pem, authd)) << log();
   const auto ca_file = run_dir_.path() / "authd-ca.pem";
