@@ -20,13 +20,18 @@ bool is_token(std::string_view token) {
 }  // namespace
 
 Http01Responder::Http01Responder(const ChallengeBook& book) : book_(book) {
+  common::http::Router router;
+  router.fallback([this](const auto& request, auto& response) { serve(request, response); },
+                  common::http::Dispatch::io_thread);
   // A challenge request is a bare GET: anything with a body is refused early.
-  server_.set_payload_max_length(1024);
-  server_.set_read_timeout(5, 0);
-  server_.set_write_timeout(5, 0);
-  server_.set_keep_alive_timeout(2);
-  server_.set_keep_alive_max_count(10);
-  route();
+  common::http::ServerOptions options;
+  options.max_body_bytes = 1024;
+  options.head_timeout = std::chrono::seconds(5);
+  options.idle_timeout = std::chrono::seconds(2);
+  options.write_timeout = std::chrono::seconds(5);
+  options.max_requests_per_connection = 10;
+  options.worker_threads = 1;  // every handler here runs on the I/O threads
+  server_ = std::make_unique<common::http::Server>(std::move(router), nullptr, options);
 }
 
 Http01Responder::~Http01Responder() { stop(); }
@@ -36,64 +41,45 @@ void Http01Responder::set_domain(std::string domain) {
   domain_ = std::move(domain);
 }
 
-void Http01Responder::route() {
-  auto serve = [this](const httplib::Request& request, httplib::Response& response) {
-    std::string_view path = request.path;
-    if (request.method == "GET" || request.method == "HEAD") {
-      if (path.starts_with(kChallengePrefix)) {
-        std::string token(path.substr(kChallengePrefix.size()));
-        auto key_authorization = is_token(token) ? book_.find(token) : std::nullopt;
-        if (key_authorization) {
-          response.set_content(*key_authorization, "application/octet-stream");
-          common::log::info("http-01 challenge served", {{"token", token}});
-        } else {
-          response.status = 404;
-          response.set_content("no such challenge\n", "text/plain");
-        }
-        return;
-      }
-    }
-    std::string domain;
-    {
-      std::lock_guard lock(domain_mutex_);
-      domain = domain_;
-    }
-    if (domain.empty()) {
+void Http01Responder::serve(const common::http::Request& request,
+                            common::http::Response& response) {
+  std::string_view path = request.path;
+  if ((request.method == "GET" || request.method == "HEAD") && path.starts_with(kChallengePrefix)) {
+    std::string token(path.substr(kChallengePrefix.size()));
+    auto key_authorization = is_token(token) ? book_.find(token) : std::nullopt;
+    if (key_authorization) {
+      response.set_content(*key_authorization, "application/octet-stream");
+      common::log::info("http-01 challenge served", {{"token", token}});
+    } else {
       response.status = 404;
-      return;
+      response.set_content("no such challenge\n", "text/plain");
     }
-    // request.target keeps the query string; it must be an origin-form path.
-    std::string target = request.target.starts_with("/") ? request.target : "/";
-    response.status = 301;
-    response.set_header("Location", "https://" + domain + target);
-  };
-  server_.Get(".*", serve);
-  server_.Post(".*", serve);
-  server_.Put(".*", serve);
-  server_.Delete(".*", serve);
-  server_.Patch(".*", serve);
-  server_.Options(".*", serve);
+    return;
+  }
+  std::string domain;
+  {
+    std::lock_guard lock(domain_mutex_);
+    domain = domain_;
+  }
+  if (domain.empty()) {
+    response.status = 404;
+    return;
+  }
+  // The server admits only origin-form targets (a path with its query).
+  response.status = 301;
+  response.set_header("Location", "https://" + domain + request.target);
 }
 
 common::Status Http01Responder::start(int fd) {
-  thread_ = std::thread([this, fd] {
-    if (!server_.listen_on_fd(fd)) common::log::error("http-01 responder stopped listening");
-  });
-  // stop() only takes effect once the server runs; wait for that (briefly)
-  // so that a stop right after start cannot leave the thread accepting.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  if (auto adopted = server_->adopt(fd); !adopted) {
+    return std::unexpected(common::wrap(adopted.error(), "unable to start the http-01 responder"));
   }
-  if (!server_.is_running()) {
-    return common::fail(common::Error::Kind::environment,
-                        "unable to start the http-01 responder: it did not start listening");
-  }
+  thread_ = std::thread([this] { server_->run(); });
   return {};
 }
 
 void Http01Responder::stop() {
-  server_.stop();
+  server_->stop();
   if (thread_.joinable()) thread_.join();
 }
 

@@ -3,17 +3,17 @@
 // <token> answers the key authorization while an order offers it; every other
 // request is redirected with 301 to https://<domain><path>. The Host header
 // is never echoed into the redirect (that would make an open redirector).
-// Requests are small and slow clients are cut off.
+// Requests are small and slow clients are cut off (common/http_server.hpp:
+// the same bounded front as 443 and 8443), so that a crowd of slow
+// connections cannot keep the CA's validation from being answered.
 
 #include <memory>
 #include <string>
 #include <thread>
 
-#include <httplib.h>
-
 #include "acmed/challenge_book.hpp"
 #include "common/error.hpp"
-#include "common/listen_fds.hpp"
+#include "common/http_server.hpp"
 
 namespace acmed {
 
@@ -32,9 +32,9 @@ class Http01Responder {
   void stop();
 
  private:
-  void route();
+  void serve(const common::http::Request& request, common::http::Response& response);
   const ChallengeBook& book_;
-  common::FdServer<httplib::Server> server_;
+  std::unique_ptr<common::http::Server> server_;
   std::mutex domain_mutex_;
   std::string domain_;
   std::thread thread_;

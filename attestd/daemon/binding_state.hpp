@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 
-#include "common/https_server.hpp"
+#include "common/tls_identity.hpp"
 #include "common/json.hpp"
 
 namespace attestd {

@@ -20,13 +20,13 @@ namespace crypto = common::crypto;
 
 constexpr std::size_t kMaxEventLogBytes = 8U << 20;
 
-void send_json(httplib::Response& response, int status, const json& body) {
+void send_json(common::http::Response& response, int status, const json& body) {
   response.status = status;
   response.set_header("Cache-Control", "no-store");
   response.set_content(common::dump_json(body, 2) + "\n", "application/json");
 }
 
-void send_error(httplib::Response& response, int status, std::string_view code,
+void send_error(common::http::Response& response, int status, std::string_view code,
                 std::string_view message) {
   send_json(response, status, {{"error", {{"code", code}, {"message", message}}}});
 }
@@ -81,7 +81,7 @@ class Api {
   Api(Attester& attester, RuntimeConfig& runtime, BindingState& bindings, HttpApiOptions options)
       : attester_(attester), runtime_(runtime), bindings_(bindings), options_(std::move(options)) {}
 
-  void attestation(const httplib::Request& request, httplib::Response& response) {
+  void attestation(const common::http::Request& request, common::http::Response& response) {
     auto nonce = parse_nonce(request);
     if (!nonce) return send_error(response, 400, "bad_nonce", nonce.error().message);
     // Evidence with a half-measured configuration would prove nothing about
@@ -132,7 +132,7 @@ class Api {
     send_json(response, 200, attest::evidence_json(evidence));
   }
 
-  void status(const httplib::Request&, httplib::Response& response) {
+  void status(const common::http::Request&, common::http::Response& response) {
     send_json(response, 200,
               {{"attestd", {{"version", options_.version}}},
                {"tpm", attester_.status()},
@@ -150,7 +150,7 @@ class Api {
 
 }  // namespace
 
-common::Result<std::string> parse_nonce(const httplib::Request& request) {
+common::Result<std::string> parse_nonce(const common::http::Request& request) {
   if (request.get_param_value_count("nonce") != 1) {
     return fail(Error::Kind::invalid_input, "exactly one nonce parameter is required");
   }
@@ -165,29 +165,20 @@ common::Result<std::string> parse_nonce(const httplib::Request& request) {
   return *raw;
 }
 
-void install_http_api(httplib::Server& server, Attester& attester, RuntimeConfig& runtime,
+void install_http_api(common::http::Router& router, Attester& attester, RuntimeConfig& runtime,
                       BindingState& bindings, HttpApiOptions options) {
   auto api = std::make_shared<Api>(attester, runtime, bindings, std::move(options));
-  server.Get("/v1/attestation",
-             [api](const httplib::Request& q, httplib::Response& r) { api->attestation(q, r); });
-  server.Get("/v1/status",
-             [api](const httplib::Request& q, httplib::Response& r) { api->status(q, r); });
-  // cpp-httplib's own refusals (404, 405, 414 URI too long, 413...) get JSON too.
-  server.set_error_handler([](const httplib::Request&, httplib::Response& response) {
-    if (!response.body.empty()) return;
-    const int status = response.status;
-    send_error(response, status, status == 404 ? "not_found" : "bad_request",
-               status == 404   ? "unknown path"
-               : status == 405 ? "method not allowed"
-               : status == 413 ? "request too large"
-               : status == 414 ? "request URI too long"
-                               : "bad request");
+  // Both may wait on the TPM (or on init's socket): worker threads.
+  router.get("/v1/attestation", [api](const auto& q, auto& r) { api->attestation(q, r); });
+  router.get("/v1/status", [api](const auto& q, auto& r) { api->status(q, r); });
+  // The server's own refusals (404, 405, 413, 431...) get JSON too.
+  router.set_error_handler([](int status, common::http::Response& response) {
+    send_error(response, status,
+               status == 404   ? "not_found"
+               : status == 503 ? "busy"
+                               : "bad_request",
+               common::http::reason_phrase(status));
   });
-  server.set_exception_handler(
-      [](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
-        common::log::error("request handler failed");
-        send_error(response, 500, "internal", "internal error");
-      });
 }
 
 }  // namespace attestd

@@ -9,9 +9,8 @@
 #include <string>
 #include <vector>
 
-#include <httplib.h>
-
 #include "common/error.hpp"
+#include "common/http_server.hpp"
 #include "daemon/attester.hpp"
 #include "daemon/binding_state.hpp"
 #include "daemon/runtime_config.hpp"
@@ -22,7 +21,7 @@ inline constexpr std::size_t kMinNonceBytes = 16;
 inline constexpr std::size_t kMaxNonceBytes = 64;
 
 // The nonce of a request: 32 to 128 hex digits, given once.
-common::Result<std::string> parse_nonce(const httplib::Request& request);
+common::Result<std::string> parse_nonce(const common::http::Request& request);
 
 struct HttpApiOptions {
   std::filesystem::path event_log;  // the firmware TCG log (securityfs)
@@ -30,7 +29,7 @@ struct HttpApiOptions {
   std::string version;
 };
 
-void install_http_api(httplib::Server& server, Attester& attester, RuntimeConfig& runtime,
+void install_http_api(common::http::Router& router, Attester& attester, RuntimeConfig& runtime,
                       BindingState& bindings, HttpApiOptions options);
 
 }  // namespace attestd

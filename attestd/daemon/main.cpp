@@ -18,7 +18,7 @@
 
 #include "common/crypto.hpp"
 #include "common/daemon.hpp"
-#include "common/https_server.hpp"
+#include "common/http_server.hpp"
 #include "common/listen_fds.hpp"
 #include "common/log.hpp"
 #include "common/notify.hpp"
@@ -171,22 +171,28 @@ int main(int argc, char** argv) {
       },
       std::chrono::seconds(o.config_poll_seconds));
 
-  common::HttpsServer server(certificates);
+  common::http::Router router;
   std::vector<unsigned> pcrs;
   for (unsigned i = 0; i < 16; ++i) pcrs.push_back(i);
-  attestd::install_http_api(server, attester, runtime, bindings,
+  attestd::install_http_api(router, attester, runtime, bindings,
                             {o.event_log, pcrs, APPLIANCE_VERSION});
+  common::http::Server server(std::move(router), certificates);
   auto fd = common::listen_fd_or_bind(inherited, "attest", o.host, o.port);
   if (!fd) {
     common::log::critical("unable to listen", {{"reason", fd.error().message}});
+    return common::daemon::kExitTemporary;
+  }
+  if (auto adopted = server.adopt(*fd); !adopted) {
+    common::log::critical("unable to listen", {{"reason", adopted.error().message}});
     return common::daemon::kExitTemporary;
   }
   common::log::info("serving", {{"port", common::local_port(*fd).value_or(-1)},
                                 {"tcti", o.tcti},
                                 {"config_pcr", o.config_pcr}});
   std::atomic<bool> stopping = false;
-  std::thread http([&, listen_fd = *fd] {
-    if (!server.listen_on_fd(listen_fd) && !stopping) {
+  std::thread http([&] {
+    server.run();
+    if (!stopping) {
       common::log::critical("HTTPS server stopped unexpectedly");
       io.stop();  // exit; init restarts us
     }

@@ -8,7 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 
-#include "common/https_server.hpp"
+#include "common/tls_identity.hpp"
 #include "common/ipc_client.hpp"
 #include "common/ipc_server.hpp"
 #include "daemon/binding_state.hpp"

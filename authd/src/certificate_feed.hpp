@@ -10,7 +10,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/error.hpp"
-#include "common/https_server.hpp"
+#include "common/tls_identity.hpp"
 #include "common/ipc_client.hpp"
 
 namespace authd {

@@ -31,8 +31,8 @@ std::expected<Presented, ClientAuthFailure> from_basic(const std::string& header
     return failure("invalid_client", "malformed Basic credentials", true);
   }
   Presented presented;
-  presented.client_id = httplib::detail::decode_url(decoded->substr(0, colon), true);
-  presented.secret = httplib::detail::decode_url(decoded->substr(colon + 1), true);
+  presented.client_id = common::http::url_decode(decoded->substr(0, colon), true);
+  presented.secret = common::http::url_decode(decoded->substr(colon + 1), true);
   presented.basic = true;
   return presented;
 }
@@ -40,7 +40,7 @@ std::expected<Presented, ClientAuthFailure> from_basic(const std::string& header
 }  // namespace
 
 std::expected<const OidcClient*, ClientAuthFailure> authenticate_client(
-    const Config& config, const httplib::Request& req,
+    const Config& config, const common::http::Request& req,
     const std::map<std::string, std::string>& form) {
   auto authorization = req.get_header_value("Authorization");
   auto form_id = form_value(form, "client_id");

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include <httplib.h>
+#include "common/http_message.hpp"
 
 #include "common/error.hpp"
 #include "config.hpp"
@@ -21,7 +21,7 @@ struct ClientAuthFailure {
 
 // The authenticated client, or why not.
 std::expected<const OidcClient*, ClientAuthFailure> authenticate_client(
-    const Config& config, const httplib::Request& req,
+    const Config& config, const common::http::Request& req,
     const std::map<std::string, std::string>& form);
 
 }  // namespace authd

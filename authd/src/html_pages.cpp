@@ -31,7 +31,7 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-void send_error_page(httplib::Response& res, int status, std::string_view title,
+void send_error_page(common::http::Response& res, int status, std::string_view title,
                      std::string_view explanation) {
   std::string page =
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include <httplib.h>
+#include "common/http_message.hpp"
 
 namespace authd {
 
@@ -17,7 +17,7 @@ inline constexpr std::string_view kHtmlCsp =
 std::string html_escape(std::string_view text);
 
 // Sets status, the page and its headers (CSP, no-store).
-void send_error_page(httplib::Response& res, int status, std::string_view title,
+void send_error_page(common::http::Response& res, int status, std::string_view title,
                      std::string_view explanation);
 
 }  // namespace authd

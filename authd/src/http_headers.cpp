@@ -4,7 +4,7 @@
 
 namespace authd {
 
-httplib::Headers security_headers() {
+common::http::Headers security_headers() {
   return {
       {"Strict-Transport-Security", "max-age=63072000; includeSubDomains"},
       {"X-Content-Type-Options", "nosniff"},
@@ -13,7 +13,7 @@ httplib::Headers security_headers() {
   };
 }
 
-void set_no_store(httplib::Response& res) {
+void set_no_store(common::http::Response& res) {
   res.set_header("Cache-Control", "no-store");
   res.set_header("Pragma", "no-cache");
 }
@@ -23,7 +23,7 @@ std::string login_cookie(const std::string& name, const std::string& value, int 
          "; Path=/; Secure; HttpOnly; SameSite=Lax";
 }
 
-std::optional<std::string> read_cookie(const httplib::Request& req, const std::string& name) {
+std::optional<std::string> read_cookie(const common::http::Request& req, const std::string& name) {
   auto count = req.get_header_value_count("Cookie");
   for (std::size_t i = 0; i < count; ++i) {
     std::string header = req.get_header_value("Cookie", i);
@@ -45,8 +45,7 @@ std::optional<std::string> read_cookie(const httplib::Request& req, const std::s
 }
 
 common::Result<std::map<std::string, std::string>> parse_form(const std::string& body) {
-  httplib::Params params;
-  httplib::detail::parse_query_text(body, params);
+  const common::http::Params params = common::http::parse_query(body);
   std::map<std::string, std::string> fields;
   for (const auto& [key, value] : params) {
     if (!fields.emplace(key, value).second) {

@@ -8,23 +8,23 @@
 #include <utility>
 #include <vector>
 
-#include <httplib.h>
+#include "common/http_message.hpp"
 
 #include "common/error.hpp"
 
 namespace authd {
 
 // Sent with every response (set once as the server's default headers).
-httplib::Headers security_headers();
+common::http::Headers security_headers();
 
 // Cache-Control: no-store (RFC 6749 5.1 for token responses; every page
 // that carries a code or an error).
-void set_no_store(httplib::Response& res);
+void set_no_store(common::http::Response& res);
 
 // A cookie for the login binding: __Host- prefix (Secure, Path=/, no Domain),
 // HttpOnly, SameSite=Lax (the return from PayPal is a top-level GET).
 std::string login_cookie(const std::string& name, const std::string& value, int max_age);
-std::optional<std::string> read_cookie(const httplib::Request& req, const std::string& name);
+std::optional<std::string> read_cookie(const common::http::Request& req, const std::string& name);
 
 // An application/x-www-form-urlencoded body; a repeated field is an error
 // (RFC 6749 3.1: parameters must not be included more than once).

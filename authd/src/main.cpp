@@ -16,7 +16,7 @@
 #include "certificate_feed.hpp"
 #include "common/backoff.hpp"
 #include "common/daemon.hpp"
-#include "common/https_server.hpp"
+#include "common/http_server.hpp"
 #include "common/listen_fds.hpp"
 #include "common/log.hpp"
 #include "common/metadata.hpp"
@@ -118,25 +118,21 @@ int main(int argc, char** argv) {
     return fixed_certificate ? kExitPermanent : kExitTemporary;
   }
 
-  common::HttpsServerOptions server_options;
+  common::http::ServerOptions server_options;
   server_options.worker_threads = options->worker_threads;
-  common::HttpsServer server(certificates, server_options);
   auto provider =
       std::make_shared<authd::Provider>(std::move(*config), key_ring, options->provider);
-  authd::install_routes(server, provider, options->routes);
+  common::http::Router router;
+  authd::install_routes(router, provider, options->routes);
+  common::http::Server server(std::move(router), certificates, server_options);
   auto fd = common::listen_fd_or_bind(inherited, "https", options->host, options->port);
   if (!fd) {
     common::log::critical("unable to listen", {{"reason", fd.error().message}});
     return kExitTemporary;
   }
-
-  // Accepted sockets inherit TCP_NODELAY from the listener on Linux, and
-  // this listener comes from init or listen_fd_or_bind(), not from
-  // cpp-httplib (whose set_tcp_nodelay only touches sockets it creates):
-  // without it every keep-alive reply waits for a delayed ACK (~40 ms).
-  const int one = 1;
-  if (setsockopt(*fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) != 0) {
-    common::log::warning("unable to set TCP_NODELAY on the listener");
+  if (auto adopted = server.adopt(*fd); !adopted) {
+    common::log::critical("unable to listen", {{"reason", adopted.error().message}});
+    return kExitTemporary;
   }
 
   boost::asio::io_context io;
@@ -164,9 +160,7 @@ int main(int argc, char** argv) {
   schedule_rotation(rotation, key_ring, publisher->get(),
                     std::chrono::seconds(std::min<std::int64_t>(60, key_options.rotation_seconds)));
 
-  std::thread https([&server, listen_fd = *fd] {
-    if (!server.listen_on_fd(listen_fd)) common::log::error("HTTPS server stopped with an error");
-  });
+  std::thread https([&server] { server.run(); });
   common::daemon::stop_on_signals(io, [&] {
     (void)common::notify::stopping();
     common::log::info("stopping");

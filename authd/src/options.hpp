@@ -22,7 +22,7 @@ struct Options {
   std::int64_t key_rotation_seconds = 24 * 3600;
   ProviderOptions provider;
   RouteOptions routes;
-  std::size_t worker_threads = 32;
+  std::size_t worker_threads = 16;  // for handlers that wait on PayPal
   // With --config-source=metadata: how often to look for a changed
   // configuration (attestd pushes its changes instead).
   std::chrono::seconds config_poll_seconds{30};
@@ -38,7 +38,7 @@ inline constexpr std::string_view kUsage =
     "             [--secret-manager-url=https://secretmanager.googleapis.com]\n"
     "             [--key-rotation-seconds=86400] [--id-token-ttl-seconds=3600]\n"
     "             [--code-ttl-seconds=60] [--login-ttl-seconds=600]\n"
-    "             [--rate-limit-burst=30] [--rate-limit-per-second=5] [--worker-threads=32]\n"
+    "             [--rate-limit-burst=30] [--rate-limit-per-second=5] [--worker-threads=16]\n"
     "             [--paypal-timeout-ms=10000] [--config-poll-seconds=30]\n"
     "             [--certificate-file=CHAIN.pem --private-key-file=KEY.pem]\n";
 

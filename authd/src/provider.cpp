@@ -92,13 +92,13 @@ void Provider::apply(Config config) {
   settings_.store(std::make_shared<const ProviderSettings>(std::move(config), options_));
 }
 
-void Provider::discovery(const httplib::Request&, httplib::Response& res) const {
+void Provider::discovery(const common::http::Request&, common::http::Response& res) const {
   // Short, since an operator may change the domain (and so the issuer) live.
   res.set_header("Cache-Control", "public, max-age=300");
   res.set_content(settings()->discovery_bytes, "application/json");
 }
 
-void Provider::jwks(const httplib::Request&, httplib::Response& res) const {
+void Provider::jwks(const common::http::Request&, common::http::Response& res) const {
   auto bytes = keys_->jwks_bytes();
   // Short enough that a rotation reaches caches well within a token lifetime.
   res.set_header("Cache-Control", "public, max-age=300");
@@ -107,7 +107,7 @@ void Provider::jwks(const httplib::Request&, httplib::Response& res) const {
 
 void Provider::redirect_error(const ProviderSettings& settings, const PendingLogin& login,
                               std::string_view error, std::string_view description,
-                              httplib::Response& res) const {
+                              common::http::Response& res) const {
   std::vector<std::pair<std::string, std::string>> params = {
       {"error", std::string(error)}, {"error_description", std::string(description)}};
   if (!login.state.empty()) params.emplace_back("state", login.state);
@@ -116,7 +116,7 @@ void Provider::redirect_error(const ProviderSettings& settings, const PendingLog
   res.set_redirect(with_query(login.redirect_uri, params), 302);
 }
 
-void Provider::token_error(httplib::Response& res, int status, std::string_view error,
+void Provider::token_error(common::http::Response& res, int status, std::string_view error,
                            std::string_view description) const {
   common::json body = {{"error", error}, {"error_description", description}};
   res.status = status;

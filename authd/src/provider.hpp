@@ -1,6 +1,6 @@
 #pragma once
 // The OpenID Connect provider: PayPal upstream, standard OIDC downstream.
-// Handlers take and fill cpp-httplib requests so that tests can call them
+// Handlers take and fill common::http requests so that tests can call them
 // in-process with a fake clock, and routes.cpp binds them to the server.
 //
 // Flow: RP -> /authorize (validated, remembered, cookie set) -> PayPal ->
@@ -14,7 +14,7 @@
 #include <memory>
 #include <string>
 
-#include <httplib.h>
+#include "common/http_message.hpp"
 
 #include "config.hpp"
 #include "key_ring.hpp"
@@ -58,20 +58,20 @@ class Provider {
   void apply(Config config);
   std::shared_ptr<const ProviderSettings> settings() const { return settings_.load(); }
 
-  void discovery(const httplib::Request& req, httplib::Response& res) const;
-  void jwks(const httplib::Request& req, httplib::Response& res) const;
-  void authorize(const httplib::Request& req, httplib::Response& res);
-  void callback(const httplib::Request& req, httplib::Response& res);
-  void token(const httplib::Request& req, httplib::Response& res);
-  void userinfo(const httplib::Request& req, httplib::Response& res);
+  void discovery(const common::http::Request& req, common::http::Response& res) const;
+  void jwks(const common::http::Request& req, common::http::Response& res) const;
+  void authorize(const common::http::Request& req, common::http::Response& res);
+  void callback(const common::http::Request& req, common::http::Response& res);
+  void token(const common::http::Request& req, common::http::Response& res);
+  void userinfo(const common::http::Request& req, common::http::Response& res);
 
  private:
   void redirect_with_code(const ProviderSettings& settings, const PendingLogin& login,
-                          const PayPalUser& user, httplib::Response& res);
+                          const PayPalUser& user, common::http::Response& res);
   void redirect_error(const ProviderSettings& settings, const PendingLogin& login,
                       std::string_view error, std::string_view description,
-                      httplib::Response& res) const;
-  void token_error(httplib::Response& res, int status, std::string_view error,
+                      common::http::Response& res) const;
+  void token_error(common::http::Response& res, int status, std::string_view error,
                    std::string_view description) const;
 
   std::atomic<std::shared_ptr<const ProviderSettings>> settings_;

@@ -34,7 +34,7 @@ std::string login_cookie_name(const std::string& upstream_state) {
   return "__Host-authd-" + upstream_state.substr(0, 16);
 }
 
-void Provider::authorize(const httplib::Request& req, httplib::Response& res) {
+void Provider::authorize(const common::http::Request& req, common::http::Response& res) {
   for (const char* key : {"client_id", "redirect_uri"}) {
     if (req.get_param_value_count(key) != 1) {
       send_error_page(res, 400, "Invalid login request",

@@ -15,7 +15,7 @@
 
 namespace authd {
 
-void Provider::callback(const httplib::Request& req, httplib::Response& res) {
+void Provider::callback(const common::http::Request& req, common::http::Response& res) {
   const std::string upstream_state = req.get_param_value("state");
   if (upstream_state.empty() || upstream_state.size() > 128 ||
       req.get_param_value_count("state") != 1) {
@@ -96,7 +96,7 @@ void Provider::callback(const httplib::Request& req, httplib::Response& res) {
 }
 
 void Provider::redirect_with_code(const ProviderSettings& settings, const PendingLogin& login,
-                                  const PayPalUser& user, httplib::Response& res) {
+                                  const PayPalUser& user, common::http::Response& res) {
   const std::int64_t now = clock_();
   const std::string code = random_token();
   IssuedCode issued{

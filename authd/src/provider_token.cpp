@@ -14,7 +14,7 @@
 
 namespace authd {
 
-void Provider::token(const httplib::Request& req, httplib::Response& res) {
+void Provider::token(const common::http::Request& req, common::http::Response& res) {
   if (req.get_header_value("Content-Type").find("application/x-www-form-urlencoded") != 0) {
     token_error(res, 400, "invalid_request", "expected application/x-www-form-urlencoded");
     return;

@@ -7,7 +7,7 @@
 
 namespace authd {
 
-void Provider::userinfo(const httplib::Request& req, httplib::Response& res) {
+void Provider::userinfo(const common::http::Request& req, common::http::Response& res) {
   const std::string authorization = req.get_header_value("Authorization");
   set_no_store(res);
   if (!authorization.starts_with("Bearer ") || authorization.size() > 512) {

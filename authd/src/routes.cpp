@@ -6,11 +6,12 @@
 namespace authd {
 namespace {
 
-using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+using common::http::Dispatch;
+using common::http::Handler;
 
 Handler limited(std::shared_ptr<RateLimiter> limiter, bool html, Handler inner) {
-  return [limiter = std::move(limiter), html, inner = std::move(inner)](const httplib::Request& req,
-                                                                        httplib::Response& res) {
+  return [limiter = std::move(limiter), html, inner = std::move(inner)](
+             const common::http::Request& req, common::http::Response& res) {
     if (!limiter->allow(req.remote_addr, monotonic_seconds())) {
       res.set_header("Retry-After", "1");
       if (html) {
@@ -26,58 +27,34 @@ Handler limited(std::shared_ptr<RateLimiter> limiter, bool html, Handler inner) 
   };
 }
 
-const char* reason(int status) {
-  switch (status) {
-    case 400:
-      return "Bad Request";
-    case 404:
-      return "Not Found";
-    case 405:
-      return "Method Not Allowed";
-    case 413:
-      return "Payload Too Large";
-    case 414:
-      return "URI Too Long";
-    case 431:
-      return "Request Header Fields Too Large";
-    default:
-      return "Error";
-  }
-}
-
 }  // namespace
 
-void install_routes(httplib::Server& server, std::shared_ptr<Provider> provider,
+void install_routes(common::http::Router& router, std::shared_ptr<Provider> provider,
                     RouteOptions options) {
   auto people = std::make_shared<RateLimiter>(options.authorize_limit);
   auto backends = std::make_shared<RateLimiter>(options.token_limit);
-  auto bind = [provider](void (Provider::*method)(const httplib::Request&, httplib::Response&)) {
-    return [provider, method](const httplib::Request& req, httplib::Response& res) {
-      ((*provider).*method)(req, res);
-    };
-  };
-  server.set_default_headers(security_headers());
-  server.Get("/.well-known/openid-configuration",
-             [provider](const httplib::Request& req, httplib::Response& res) {
-               provider->discovery(req, res);
-             });
-  server.Get("/jwks.json", [provider](const httplib::Request& req, httplib::Response& res) {
-    provider->jwks(req, res);
-  });
-  server.Get("/authorize", limited(people, true, bind(&Provider::authorize)));
-  server.Post("/authorize", limited(people, true, bind(&Provider::authorize)));
-  server.Get("/callback", limited(people, true, bind(&Provider::callback)));
-  server.Post("/token", limited(backends, false, bind(&Provider::token)));
-  server.Get("/userinfo", limited(backends, false, bind(&Provider::userinfo)));
-  server.Post("/userinfo", limited(backends, false, bind(&Provider::userinfo)));
-  server.set_error_handler(
-      httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
-        if (!res.body.empty() || res.status == 401)
-          return httplib::Server::HandlerResponse::Unhandled;
-        res.set_content(std::to_string(res.status) + " " + reason(res.status) + "\n",
-                        "text/plain; charset=utf-8");
-        return httplib::Server::HandlerResponse::Handled;
-      }));
+  auto bind =
+      [provider](void (Provider::*method)(const common::http::Request&, common::http::Response&)) {
+        return [provider, method](const common::http::Request& req, common::http::Response& res) {
+          ((*provider).*method)(req, res);
+        };
+      };
+  router.set_default_headers(security_headers());
+  // Constant documents: answered on the I/O threads.
+  router.get(
+      "/.well-known/openid-configuration",
+      [provider](const auto& req, auto& res) { provider->discovery(req, res); },
+      Dispatch::io_thread);
+  router.get(
+      "/jwks.json", [provider](const auto& req, auto& res) { provider->jwks(req, res); },
+      Dispatch::io_thread);
+  // The login flow may wait on PayPal: worker threads.
+  router.get("/authorize", limited(people, true, bind(&Provider::authorize)));
+  router.post("/authorize", limited(people, true, bind(&Provider::authorize)));
+  router.get("/callback", limited(people, true, bind(&Provider::callback)));
+  router.post("/token", limited(backends, false, bind(&Provider::token)));
+  router.get("/userinfo", limited(backends, false, bind(&Provider::userinfo)));
+  router.post("/userinfo", limited(backends, false, bind(&Provider::userinfo)));
 }
 
 }  // namespace authd

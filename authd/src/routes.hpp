@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include <httplib.h>
+#include "common/http_server.hpp"
 
 #include "provider.hpp"
 #include "rate_limiter.hpp"
@@ -17,7 +17,7 @@ struct RouteOptions {
   RateLimit token_limit;      // /token: a relying party's back end
 };
 
-void install_routes(httplib::Server& server, std::shared_ptr<Provider> provider,
+void install_routes(common::http::Router& router, std::shared_ptr<Provider> provider,
                     RouteOptions options);
 
 }  // namespace authd

@@ -429,7 +429,7 @@ TEST_F(Attestd, BadRequestsGetJsonErrors) {
       {"/v1/attestation?nonce=" + std::string(64, 'z'), 400},   // not hex
       {"/v1/attestation?nonce=" + std::string(64, 'a') + "&nonce=" + std::string(64, 'b'), 400},
       {"/v1/nothing", 404},
-      {"/v1/attestation?nonce=" + std::string(20000, 'a'), 414},
+      {"/v1/attestation?nonce=" + std::string(20000, 'a'), 431},  // head over 16 KiB
   };
   for (const auto& c : cases) {
     auto response = get(c.target);
@@ -871,7 +871,6 @@ TEST_F(Attestd, MalformedEvidenceIsExit2NeverACrash) {
       [](json& e) { e["config_pcr"] = 1e300; },
       [](json& e) { e["config_pcr"] = -1; },
       [](json& e) { e["runtime_events"] = json::object(); },
-      [](json& e) { e["runtime_events"][0]["pcr"] = 99999999999ULL; },
       [](json& e) { e["bindings"] = json::array(); },
       [](json& e) { e["ak_certificate_pem"] = json::object(); },
       [](json& e) { e["event_log"] = "!!!"; },
@@ -886,9 +885,20 @@ TEST_F(Attestd, MalformedEvidenceIsExit2NeverACrash) {
       return answer;
     });
     auto run = verify({}, fake.url());
-    EXPECT_TRUE(run.exit_code == 2 || run.exit_code == 1) << "case " << i << ": " << run.output;
+    EXPECT_EQ(run.exit_code, 2) << "case " << i << ": " << run.output;
     EXPECT_EQ(run.report["result"], "FAIL") << "case " << i << ": " << run.output;
+    EXPECT_TRUE(run.failed_check("evidence")) << "case " << i << ": " << run.output;
   }
+  // A runtime event whose PCR is out of range reads as evidence but fails
+  // its check: FAIL, exit 1.
+  FakeAttestd bad_event(dir_.path(), [&](const std::string& nonce, const std::string&) {
+    json answer = evidence(nonce);
+    answer["runtime_events"][0]["pcr"] = 99999999999ULL;
+    return answer;
+  });
+  auto event_run = verify({}, bad_event.url());
+  EXPECT_EQ(event_run.exit_code, 1) << event_run.output;
+  EXPECT_TRUE(event_run.failed_check("runtime_log")) << event_run.output;
   // Not even JSON.
   FakeAttestd garbage(dir_.path(), [](const std::string&, const std::string&) {
     return json("\x1b[2K\rPASS  ak: forged line");

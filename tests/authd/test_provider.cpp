@@ -8,6 +8,9 @@
 
 #include "browser.hpp"
 #include "common/crypto.hpp"
+#include "common/http_server.hpp"
+#include "common/listen_fds.hpp"
+#include "common/x509.hpp"
 #include "config.hpp"
 #include "fixtures/paypal_sandbox.hpp"
 #include "fixtures/process.hpp"
@@ -17,6 +20,8 @@
 #include "provider.hpp"
 #include "routes.hpp"
 
+#include <thread>
+
 namespace {
 
 using namespace authd_test;
@@ -24,19 +29,26 @@ using namespace authd_test;
 class ProviderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    https_ = std::make_unique<fixtures::LocalHttpsServer>(std::vector<std::string>{"localhost"},
-                                                          fixtures::free_tcp_port());
-    issuer_ = "https://localhost:" + std::to_string(https_->port());
+    // The provider behind the production front (common/http_server.hpp),
+    // with a self-signed certificate for localhost.
+    auto tls_key = common::crypto::generate_p256();
+    const std::string tls_cert =
+        *common::x509::self_signed_pem(tls_key->get(), {"localhost"}, std::chrono::hours(1));
+    certificates_ = std::make_shared<common::CertificateStore>();
+    ASSERT_TRUE(certificates_->update(tls_cert, *common::crypto::private_key_pem(tls_key->get())));
+    auto listener = common::bind_tcp_listener("127.0.0.1", 0);
+    ASSERT_TRUE(listener);
+    port_ = *common::local_port(*listener);
+    issuer_ = "https://localhost:" + std::to_string(port_);
     paypal_ = std::make_unique<fixtures::PayPalSandbox>();
     paypal_->set_return_url(issuer_ + "/callback");
-    std::map<std::string, std::string> values = {
-        {"domain", "localhost:" + std::to_string(https_->port())},
-        {"paypal_client_id", paypal_->options().client_id},
-        {"paypal_environment", "sandbox"},
-        {"paypal_authorize_url", paypal_->authorize_url()},
-        {"paypal_api_base", paypal_->base_url()},
-        {"oidc_clients", oidc_clients_json()},
-        {"extra_ca_pem", paypal_->ca_pem()}};
+    std::map<std::string, std::string> values = {{"domain", "localhost:" + std::to_string(port_)},
+                                                 {"paypal_client_id", paypal_->options().client_id},
+                                                 {"paypal_environment", "sandbox"},
+                                                 {"paypal_authorize_url", paypal_->authorize_url()},
+                                                 {"paypal_api_base", paypal_->base_url()},
+                                                 {"oidc_clients", oidc_clients_json()},
+                                                 {"extra_ca_pem", paypal_->ca_pem()}};
     auto config = authd::parse_config(values, paypal_->options().client_secret);
     ASSERT_TRUE(config) << config.error().message;
     auto keys = authd::KeyRing::create({}, now_);
@@ -47,9 +59,18 @@ class ProviderTest : public ::testing::Test {
     provider_ =
         std::make_shared<authd::Provider>(*config, keys_, options, [this] { return now_.load(); });
     authd::RouteOptions routes{{1000, 1000, 100}, {1000, 1000, 100}};
-    authd::install_routes(https_->server(), provider_, routes);
-    https_->start();
-    ca_ = https_->ca_pem() + paypal_->ca_pem();
+    common::http::Router router;
+    authd::install_routes(router, provider_, routes);
+    server_ = std::make_unique<common::http::Server>(std::move(router), certificates_);
+    ASSERT_TRUE(server_->adopt(*listener));
+    serving_ = std::thread([this] { server_->run(); });
+    ca_ = tls_cert + paypal_->ca_pem();
+  }
+
+  void TearDown() override {
+    if (!server_) return;
+    server_->stop();
+    if (serving_.joinable()) serving_.join();
   }
 
   // RP -> authd -> PayPal -> authd -> RP: the RP's redirect_uri with its params.
@@ -83,7 +104,10 @@ class ProviderTest : public ::testing::Test {
   }
 
   std::atomic<std::int64_t> now_{authd::system_clock_seconds()};
-  std::unique_ptr<fixtures::LocalHttpsServer> https_;
+  std::shared_ptr<common::CertificateStore> certificates_;
+  std::unique_ptr<common::http::Server> server_;
+  std::thread serving_;
+  int port_ = 0;
   std::unique_ptr<fixtures::PayPalSandbox> paypal_;
   std::shared_ptr<authd::KeyRing> keys_;
   std::shared_ptr<authd::Provider> provider_;
@@ -301,7 +325,7 @@ TEST_F(ProviderTest, OversizedRequestsAreRefused) {
   params.state = std::string(20000, 's');
   auto long_uri = browser.get(authorize_url(issuer_, params));
   ASSERT_TRUE(long_uri);
-  EXPECT_EQ(long_uri->status, 414);
+  EXPECT_EQ(long_uri->status, 431);  // request line and headers over 16 KiB
   params.state = std::string(2000, 's');
   auto rp = login(browser, params);
   EXPECT_EQ(rp["error"], "invalid_request");

@@ -188,7 +188,7 @@ TEST(PayPalUserInfo, ParsesPaypalV11AndToleratesStringBooleans) {
 
 TEST(HttpDetails, EscapingCookiesAndForms) {
   EXPECT_EQ(authd::html_escape("<a href=\"x\">&'"), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
-  httplib::Request req;
+  common::http::Request req;
   req.headers.emplace("Cookie", "a=1; __Host-authd-x=secret; b=2");
   EXPECT_EQ(authd::read_cookie(req, "__Host-authd-x"), "secret");
   EXPECT_EQ(authd::read_cookie(req, "__Host-authd"), std::nullopt);

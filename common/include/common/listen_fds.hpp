@@ -24,17 +24,4 @@ Result<int> bind_tcp_listener(const std::string& host, int port, int backlog = 1
 // The port a bound socket listens on.
 Result<int> local_port(int fd);
 
-// cpp-httplib servers that can serve on an already-listening socket.
-// (svr_sock_ is cpp-httplib's protected listening socket; setting it and
-// calling listen_after_bind() is the supported path after bind_to_port().)
-template <class Base>
-class FdServer : public Base {
- public:
-  using Base::Base;
-  bool listen_on_fd(int fd) {
-    this->svr_sock_ = fd;
-    return this->listen_after_bind();
-  }
-};
-
 }  // namespace common

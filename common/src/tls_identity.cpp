@@ -1,12 +1,8 @@
-#include "common/https_server.hpp"
+#include "common/tls_identity.hpp"
 
 #include <openssl/err.h>
-#include <openssl/ssl.h>
-
-#include <csignal>
 
 #include "common/crypto.hpp"
-#include "common/log.hpp"
 #include "common/x509.hpp"
 
 namespace common {
@@ -49,16 +45,16 @@ int install_current_identity(SSL* ssl, void* arg) {
   return 1;
 }
 
-bool configure_context(SSL_CTX& ctx, CertificateStore* store) {
+}  // namespace
+
+bool configure_server_tls(SSL_CTX& ctx, const CertificateStore* store) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(
       &ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(&ctx, kTls12Ciphers) != 1) return false;
-  SSL_CTX_set_cert_cb(&ctx, install_current_identity, store);
+  SSL_CTX_set_cert_cb(&ctx, install_current_identity, const_cast<CertificateStore*>(store));
   return true;
 }
-
-}  // namespace
 
 Status CertificateStore::update(std::string_view chain_pem, std::string_view key_pem) {
   constexpr std::string_view kWhat = "unable to install the TLS certificate";
@@ -104,39 +100,6 @@ std::string CertificateStore::spki_sha256_hex() const {
 std::shared_ptr<const CertificateStore::Identity> CertificateStore::current() const {
   std::lock_guard lock(mutex_);
   return current_;
-}
-
-HttpsServer::HttpsServer(std::shared_ptr<CertificateStore> certificates, HttpsServerOptions options)
-    // The callback runs inside the base constructor, before our members
-    // exist: it captures the store through the constructor argument.
-    : FdServer<httplib::SSLServer>([store = certificates.get()](SSL_CTX& ctx) {
-        return store != nullptr && configure_context(ctx, store);
-      }),
-      certificates_(std::move(certificates)) {
-  // SSL_write on a connection the client closed raises SIGPIPE, whose default
-  // action would end the whole process; a server must see EPIPE instead.
-  std::signal(SIGPIPE, SIG_IGN);
-  set_tcp_nodelay(true);  // cpp-httplib splits writes; Nagle would delay each reply
-  set_payload_max_length(options.max_request_bytes);
-  set_read_timeout(options.read_timeout_seconds, 0);
-  set_write_timeout(options.write_timeout_seconds, 0);
-  set_keep_alive_timeout(options.keep_alive_timeout_seconds);
-  set_keep_alive_max_count(options.keep_alive_max_requests);
-  // A keep-alive client holds a worker for its whole connection, so the pool
-  // is sized for concurrent clients, not for CPUs. cpp-httplib takes
-  // ownership of the queue through a raw pointer; that is its API.
-  const std::size_t workers = std::max<std::size_t>(1, options.worker_threads);
-  new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-  if (!is_valid()) log::error("unable to set up the TLS context", {{"reason", "OpenSSL"}});
-}
-
-Result<int> HttpsServer::bind(const std::string& host, int port) {
-  auto fd = bind_tcp_listener(host, port);
-  if (!fd) return std::unexpected(fd.error());
-  auto bound = local_port(*fd);
-  if (!bound) return std::unexpected(bound.error());
-  svr_sock_ = *fd;
-  return *bound;
 }
 
 }  // namespace common

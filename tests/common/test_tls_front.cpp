@@ -1,7 +1,10 @@
-// The HTTPS server: hot certificate swap seen by a real TLS client, TLS 1.2
-// minimum checked with the OpenSSL command line, request-size limits, and
-// serving on a socket bound before the server existed (as init hands over).
-#include "common/https_server.hpp"
+// The TLS face of the public server (common/tls_identity.hpp with
+// common/http_server.hpp): hot certificate swap seen by a real TLS client,
+// TLS 1.2 minimum checked with the OpenSSL command line, the chain sent in
+// order, request-size limits, and serving on a socket bound before the
+// server existed (as init hands over).
+#include "common/http_server.hpp"
+#include "common/listen_fds.hpp"
 
 #include <openssl/ssl.h>
 #include <unistd.h>
@@ -18,7 +21,6 @@
 namespace {
 
 using common::CertificateStore;
-using common::HttpsServer;
 
 struct Identity {
   std::string cert_pem;
@@ -34,12 +36,8 @@ Identity make_identity(const std::string& name = "localhost") {
 // Serves `server` on a thread until the test ends.
 class Serving {
  public:
-  explicit Serving(HttpsServer& server, int fd = -1) : server_(server) {
-    thread_ = std::thread(
-        [this, fd] { fd >= 0 ? server_.listen_on_fd(fd) : server_.listen_after_bind(); });
-    // stop() only acts on a running server: wait until it runs.
-    EXPECT_TRUE(
-        fixtures::wait_until([&] { return server_.is_running(); }, std::chrono::seconds(5)));
+  explicit Serving(common::http::Server& server) : server_(server) {
+    thread_ = std::thread([this] { server_.run(); });
   }
   ~Serving() {
     server_.stop();
@@ -47,22 +45,28 @@ class Serving {
   }
 
  private:
-  HttpsServer& server_;
+  common::http::Server& server_;
   std::thread thread_;
 };
+
+common::http::Router hello_router() {
+  common::http::Router router;
+  router.get("/", [](const common::http::Request&, common::http::Response& res) {
+    res.set_content("hello", "text/plain");
+  });
+  router.post("/upload", [](const common::http::Request& req, common::http::Response& res) {
+    res.set_content(std::to_string(req.body.size()), "text/plain");
+  });
+  return router;
+}
 
 class HttpsServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server = std::make_unique<HttpsServer>(
-        store, common::HttpsServerOptions{.max_request_bytes = 1024, .worker_threads = 4});
-    ASSERT_TRUE(server->is_valid());
-    server->Get("/", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("hello", "text/plain");
-    });
-    server->Post("/upload", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content(std::to_string(req.body.size()), "text/plain");
-    });
+    common::http::ServerOptions options;
+    options.max_body_bytes = 1024;
+    options.worker_threads = 4;
+    server = std::make_unique<common::http::Server>(hello_router(), store, options);
     auto bound = server->bind("127.0.0.1", 0);
     ASSERT_TRUE(bound.has_value()) << bound.error().message;
     port = *bound;
@@ -77,7 +81,7 @@ class HttpsServerTest : public ::testing::Test {
   }
 
   std::shared_ptr<CertificateStore> store = std::make_shared<CertificateStore>();
-  std::unique_ptr<HttpsServer> server;
+  std::unique_ptr<common::http::Server> server;
   int port = 0;
 };
 
@@ -152,7 +156,6 @@ TEST_F(HttpsServerTest, SendsTheIntermediatesAfterTheLeaf) {
 TEST_F(HttpsServerTest, RefusesTls11AndAcceptsTls12) {
   const Identity identity = make_identity();
   ASSERT_TRUE(store->update(identity.cert_pem, identity.key_pem).has_value());
-  EXPECT_EQ(SSL_CTX_get_min_proto_version(server->ssl_context()), TLS1_2_VERSION);
   Serving serving(*server);
   const std::string target = "127.0.0.1:" + std::to_string(port);
   // SECLEVEL=0 lets the client offer TLS 1.1 at all; the refusal is the server's.
@@ -193,11 +196,13 @@ TEST(HttpsServerFd, ServesASocketBoundBeforehand) {
   auto store = std::make_shared<CertificateStore>();
   const Identity identity = make_identity();
   ASSERT_TRUE(store->update(identity.cert_pem, identity.key_pem).has_value());
-  HttpsServer server(store);
-  server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+  common::http::Router router;
+  router.get("/", [](const common::http::Request&, common::http::Response& res) {
     res.set_content("inherited", "text/plain");
   });
-  Serving serving(server, *fd);
+  common::http::Server server(std::move(router), store);
+  ASSERT_TRUE(server.adopt(*fd));
+  Serving serving(server);
   auto response = common::http_request({.url = "https://localhost:" + std::to_string(port) + "/",
                                         .ca_pem = identity.cert_pem,
                                         .only_ca_pem = true});

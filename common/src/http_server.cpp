@@ -1,0 +1,562 @@
+#include "common/http_server.hpp"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <atomic>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <csignal>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "common/listen_fds.hpp"
+#include "common/log.hpp"
+
+namespace common::http {
+namespace {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+}  // namespace
+
+// ------------------------------------------------------------------ Router
+
+void Router::get(const std::string& path, Handler handler, Dispatch dispatch) {
+  routes_[path]["GET"] = Route{std::move(handler), dispatch};
+}
+
+void Router::post(const std::string& path, Handler handler, Dispatch dispatch) {
+  routes_[path]["POST"] = Route{std::move(handler), dispatch};
+}
+
+const Router::Route* Router::find(std::string_view method, std::string_view path,
+                                  bool* path_known) const {
+  auto by_path = routes_.find(path);
+  *path_known = by_path != routes_.end();
+  if (*path_known) {
+    auto route = by_path->second.find(method == "HEAD" ? std::string_view("GET") : method);
+    if (route != by_path->second.end()) return &route->second;
+  }
+  return fallback_ ? &*fallback_ : nullptr;
+}
+
+Response Router::error(int status) const {
+  Response response;
+  response.status = status;
+  if (error_handler_) error_handler_(status, response);
+  if (response.body.empty() && status != 401) {
+    response.set_content(std::to_string(status) + " " + std::string(reason_phrase(status)) + "\n",
+                         "text/plain; charset=utf-8");
+  }
+  return response;
+}
+
+// ------------------------------------------------------------ the server
+
+namespace {
+
+// Open connections per client address and in total; a slot is held for the
+// life of one connection.
+class ConnectionLimits {
+ public:
+  ConnectionLimits(std::size_t total, std::size_t per_address)
+      : total_limit_(total), per_address_limit_(per_address) {}
+
+  bool acquire(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto& mine = per_address_[address];
+    if (total_ >= total_limit_ || mine >= per_address_limit_) {
+      if (mine == 0) per_address_.erase(address);
+      return false;
+    }
+    ++mine;
+    ++total_;
+    return true;
+  }
+  void release(const std::string& address) {
+    std::lock_guard lock(mutex_);
+    auto it = per_address_.find(address);
+    if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+    --total_;
+  }
+  std::size_t open() const {
+    std::lock_guard lock(mutex_);
+    return total_;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::size_t total_limit_;
+  std::size_t per_address_limit_;
+  std::size_t total_ = 0;
+  std::map<std::string, std::size_t> per_address_;
+};
+
+struct Counters {
+  std::atomic<std::uint64_t> connections{0};
+  std::atomic<std::uint64_t> refused_connections{0};
+  std::atomic<std::uint64_t> handshake_failures{0};
+  std::atomic<std::uint64_t> timeouts{0};
+  std::atomic<std::uint64_t> requests{0};
+  std::atomic<std::uint64_t> refused_requests{0};
+};
+
+// What sessions need from the server; outlives every session (sessions hold
+// a shared_ptr to it).
+struct Shared {
+  Shared(Router r, std::shared_ptr<const CertificateStore> c, ServerOptions o)
+      : router(std::move(r)),
+        certificates(std::move(c)),
+        options(o),
+        limits(o.max_connections, o.max_connections_per_address),
+        workers(std::max<std::size_t>(1, o.worker_threads)) {}
+  Router router;
+  std::shared_ptr<const CertificateStore> certificates;
+  ServerOptions options;
+  ConnectionLimits limits;
+  Counters counters;
+  net::thread_pool workers;
+  std::atomic<std::size_t> queued{0};
+  std::atomic<bool> stopping{false};
+  std::function<void()> on_session_end;  // set by the server: ends run() when stopping
+};
+
+bool is_identity_encoding(std::string_view value) {
+  // Only "identity" (any case, surrounding blanks) is acceptable.
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value.size() == 8 && std::equal(value.begin(), value.end(), "identity",
+                                         [](char a, char b) { return std::tolower(a) == b; });
+}
+
+Request to_request(const bhttp::request<bhttp::string_body>& message, std::string remote) {
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  const auto query = request.target.find('?');
+  request.path = url_decode(std::string_view(request.target).substr(0, query), false);
+  if (query != std::string::npos) {
+    request.params = parse_query(std::string_view(request.target).substr(query + 1));
+  }
+  for (const auto& field : message) {
+    request.headers.emplace(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = message.body();
+  request.remote_addr = std::move(remote);
+  // Forms posted to the server count as parameters too (after the query's).
+  const auto type = request.get_header_value("Content-Type");
+  if (request.method == "POST" && type.starts_with("application/x-www-form-urlencoded")) {
+    for (auto& [key, value] : parse_query(request.body)) request.params.emplace(key, value);
+  }
+  return request;
+}
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(std::shared_ptr<Shared> shared, Stream stream, std::string remote)
+      : shared_(std::move(shared)), stream_(std::move(stream)), remote_(std::move(remote)) {}
+
+  ~Session() {
+    shared_->limits.release(remote_);
+    if (shared_->on_session_end) shared_->on_session_end();
+  }
+
+  void start() {
+    if constexpr (kTls) {
+      tcp_layer().expires_after(shared_->options.handshake_timeout);
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->on_handshake(ec); });
+    } else {
+      read_head();
+    }
+  }
+
+  // Closes the connection if it is only waiting for a request (shutdown).
+  void close_if_idle() {
+    net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
+      if (self->state_ == State::reading) self->tcp_layer().socket().close();
+    });
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  enum class State { handshake, reading, handling, writing };
+
+  beast::tcp_stream& tcp_layer() { return beast::get_lowest_layer(stream_); }
+
+  void on_handshake(beast::error_code ec) {
+    if (ec) {
+      ++shared_->counters.handshake_failures;
+      if (ec == beast::error::timeout) ++shared_->counters.timeouts;
+      return;
+    }
+    read_head();
+  }
+
+  void read_head() {
+    if (shared_->stopping) return close();
+    state_ = State::reading;
+    head_.emplace();
+    head_->header_limit(static_cast<std::uint32_t>(shared_->options.max_head_bytes));
+    head_->body_limit(shared_->options.max_body_bytes);
+    // One deadline for the whole head, however slowly its bytes arrive.
+    tcp_layer().expires_after(served_ == 0 ? shared_->options.head_timeout
+                                           : shared_->options.idle_timeout);
+    bhttp::async_read_header(stream_, buffer_, *head_,
+                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                               self->on_head(ec);
+                             });
+  }
+
+  void on_head(beast::error_code ec) {
+    if (ec == bhttp::error::header_limit) return refuse(431);
+    if (ec == bhttp::error::body_limit) return refuse(413);  // Content-Length too large
+    if (ec == beast::error::timeout) {
+      ++shared_->counters.timeouts;
+      return;
+    }
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+        ec == net::ssl::error::stream_truncated) {
+      return;
+    }
+    if (ec) return refuse(400);
+    const auto& message = head_->get();
+    if (static_cast<std::size_t>(std::distance(message.begin(), message.end())) >
+        shared_->options.max_header_fields) {
+      return refuse(431);
+    }
+    if (message.target().empty() || message.target().front() != '/') return refuse(400);
+    if (message.count(bhttp::field::transfer_encoding) > 0)
+      return refuse(head_->chunked() ? 411 : 501);
+    for (const auto& field : message) {
+      if (field.name() == bhttp::field::content_encoding &&
+          !is_identity_encoding(std::string_view(field.value().data(), field.value().size()))) {
+        return refuse(415);
+      }
+    }
+    const auto length = head_->content_length();
+    if (length && *length > shared_->options.max_body_bytes) return refuse(413);
+    keep_alive_ = message.keep_alive();
+    head_request_ = message.method() == bhttp::verb::head;
+    body_.emplace(std::move(*head_));
+    head_.reset();
+    if (length && *length > 0) {
+      tcp_layer().expires_after(shared_->options.body_timeout);
+      bhttp::async_read(stream_, buffer_, *body_,
+                        [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
+                          self->on_body(ec);
+                        });
+      return;
+    }
+    handle();
+  }
+
+  void on_body(beast::error_code ec) {
+    if (ec == beast::error::timeout) {
+      ++shared_->counters.timeouts;
+      return;
+    }
+    if (ec == bhttp::error::body_limit) return refuse(413);
+    if (ec) return;
+    handle();
+  }
+
+  void handle() {
+    state_ = State::handling;
+    ++shared_->counters.requests;
+    tcp_layer().expires_never();
+    Request request = to_request(body_->get(), remote_);
+    body_.reset();
+    bool path_known = false;
+    const Router::Route* route = shared_->router.find(request.method, request.path, &path_known);
+    if (route == nullptr) {
+      Response response = shared_->router.error(path_known ? 405 : 404);
+      if (path_known) response.set_header("Allow", "GET, HEAD, POST");
+      return write(std::move(response));
+    }
+    if (route->dispatch == Dispatch::io_thread) {
+      return write(run_handler(*route, request));
+    }
+    if (shared_->queued.fetch_add(1) >= shared_->options.max_queued_requests) {
+      --shared_->queued;
+      ++shared_->counters.refused_requests;
+      Response busy = shared_->router.error(503);
+      busy.set_header("Retry-After", "1");
+      keep_alive_ = false;
+      return write(std::move(busy));
+    }
+    net::post(shared_->workers, [self = this->shared_from_this(), route,
+                                 request = std::move(request)]() mutable {
+      Response response = self->run_handler(*route, request);
+      --self->shared_->queued;
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->write(std::move(response));
+      });
+    });
+  }
+
+  Response run_handler(const Router::Route& route, const Request& request) {
+    Response response;
+    try {
+      route.handler(request, response);
+    } catch (const std::exception& error) {
+      log::error("unable to handle a request", {{"reason", error.what()}, {"path", request.path}});
+      response = shared_->router.error(500);
+    }
+    return response;
+  }
+
+  // A refusal made before any handler ran; the rest of the request is never
+  // read, so the connection closes after it.
+  void refuse(int status) {
+    ++shared_->counters.refused_requests;
+    keep_alive_ = false;
+    head_request_ = false;
+    write(shared_->router.error(status));
+  }
+
+  void write(Response response) {
+    state_ = State::writing;
+    ++served_;
+    const bool keep_alive =
+        keep_alive_ && !shared_->stopping && served_ < shared_->options.max_requests_per_connection;
+    response_.emplace();
+    auto& out = *response_;
+    out.version(11);
+    out.result(static_cast<unsigned>(response.status));
+    for (const auto& [name, value] : shared_->router.default_headers()) {
+      if (!response.headers.contains(name)) out.insert(name, value);
+    }
+    for (const auto& [name, value] : response.headers) out.insert(name, value);
+    out.keep_alive(keep_alive);
+    const std::size_t length = response.body.size();
+    if (!head_request_) out.body() = std::move(response.body);
+    out.content_length(length);
+    tcp_layer().expires_after(shared_->options.write_timeout);
+    bhttp::async_write(stream_, out,
+                       [self = this->shared_from_this(), keep_alive](
+                           beast::error_code ec, std::size_t) { self->on_write(ec, keep_alive); });
+  }
+
+  void on_write(beast::error_code ec, bool keep_alive) {
+    response_.reset();
+    if (ec == beast::error::timeout) ++shared_->counters.timeouts;
+    if (ec || !keep_alive) return close();
+    read_head();
+  }
+
+  void close() {
+    beast::error_code ignored;
+    tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // TLS close_notify is skipped: waiting for the peer's would let it hold
+    // the connection; the TCP FIN after the response ends it cleanly.
+  }
+
+  std::shared_ptr<Shared> shared_;
+  Stream stream_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::empty_body>> head_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> body_;
+  std::optional<bhttp::response<bhttp::string_body>> response_;
+  State state_ = kTls ? State::handshake : State::reading;
+  std::size_t served_ = 0;
+  bool keep_alive_ = false;
+  bool head_request_ = false;
+};
+
+}  // namespace
+
+struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+  Impl(Router router, std::shared_ptr<const CertificateStore> certificates, ServerOptions o)
+      : io(static_cast<int>(threads_for(o))),
+        acceptor(io),
+        shutdown_timer(io),
+        shared(std::make_shared<Shared>(std::move(router), std::move(certificates), o)) {}
+
+  static std::size_t threads_for(const ServerOptions& o) {
+    if (o.io_threads > 0) return o.io_threads;
+    return std::max(1U, std::thread::hardware_concurrency());
+  }
+
+  Status set_up_tls() {
+    if (!shared->certificates) return {};
+    SSL_CTX* raw = SSL_CTX_new(TLS_server_method());
+    if (raw == nullptr) return fail(Error::Kind::internal, "unable to create the TLS context");
+    tls.emplace(raw);  // takes ownership
+    if (!configure_server_tls(*tls->native_handle(), shared->certificates.get())) {
+      return fail(Error::Kind::internal, "unable to configure the TLS context");
+    }
+    return {};
+  }
+
+  void accept() {
+    acceptor.async_accept(net::make_strand(io),
+                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                            if (ec == net::error::operation_aborted || self->shared->stopping)
+                              return;
+                            if (!ec) self->start_session(std::move(socket));
+                            self->accept();
+                          });
+  }
+
+  void start_session(tcp::socket socket) {
+    beast::error_code ec;
+    auto peer = socket.remote_endpoint(ec);
+    if (ec) return;
+    std::string address = peer.address().to_string();
+    if (!shared->limits.acquire(address)) {
+      ++shared->counters.refused_connections;
+      socket.close(ec);
+      return;
+    }
+    ++shared->counters.connections;
+    socket.set_option(tcp::no_delay(true), ec);
+    if (tls) {
+      using Stream = beast::ssl_stream<beast::tcp_stream>;
+      auto session = std::make_shared<Session<Stream>>(
+          shared, Stream(beast::tcp_stream(std::move(socket)), *tls), std::move(address));
+      track(session);
+      session->start();
+    } else {
+      auto session = std::make_shared<Session<beast::tcp_stream>>(
+          shared, beast::tcp_stream(std::move(socket)), std::move(address));
+      track(session);
+      session->start();
+    }
+  }
+
+  template <class S>
+  void track(const std::shared_ptr<S>& session) {
+    std::lock_guard lock(sessions_mutex);
+    std::erase_if(idle_closers, [](const auto& closer) { return closer.first.expired(); });
+    idle_closers.emplace_back(session, [weak = std::weak_ptr<S>(session)] {
+      if (auto s = weak.lock()) s->close_if_idle();
+    });
+  }
+
+  void begin_shutdown() {
+    if (shared->stopping.exchange(true)) return;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    std::vector<std::function<void()>> closers;
+    {
+      std::lock_guard lock(sessions_mutex);
+      for (auto& [weak, closer] : idle_closers) {
+        if (!weak.expired()) closers.push_back(closer);
+      }
+    }
+    for (auto& closer : closers) closer();
+    shutdown_timer.expires_after(shared->options.shutdown_grace);
+    shutdown_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) self->io.stop();  // in-flight requests had their grace period
+    });
+    finish_if_idle();
+  }
+
+  void finish_if_idle() {
+    if (shared->stopping && shared->limits.open() == 0) {
+      net::post(io, [self = shared_from_this()] { self->io.stop(); });
+    }
+  }
+
+  net::io_context io;
+  tcp::acceptor acceptor;
+  net::steady_timer shutdown_timer;
+  std::optional<net::ssl::context> tls;
+  std::shared_ptr<Shared> shared;
+  std::mutex sessions_mutex;
+  std::vector<std::pair<std::weak_ptr<void>, std::function<void()>>> idle_closers;
+};
+
+Server::Server(Router router, std::shared_ptr<const CertificateStore> certificates,
+               ServerOptions options)
+    : impl_(std::make_shared<Impl>(std::move(router), std::move(certificates), options)) {
+  // Writing to a connection the client closed must be EPIPE, not the end of
+  // the process.
+  std::signal(SIGPIPE, SIG_IGN);
+  if (auto tls = impl_->set_up_tls(); !tls) {
+    log::error("unable to set up TLS", {{"reason", tls.error().message}});
+  }
+  std::weak_ptr<Impl> weak = impl_;
+  impl_->shared->on_session_end = [weak] {
+    if (auto impl = weak.lock()) impl->finish_if_idle();
+  };
+}
+
+Server::~Server() {
+  impl_->shared->on_session_end = nullptr;
+  stop();
+  impl_->io.stop();
+  impl_->shared->workers.join();
+}
+
+Status Server::adopt(int listening_fd) {
+  beast::error_code ec;
+  sockaddr_storage address{};
+  socklen_t length = sizeof address;
+  if (getsockname(listening_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
+    return fail(Error::Kind::environment, "unable to adopt the listening socket: not a socket");
+  }
+  const auto protocol = address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
+  impl_->acceptor.assign(protocol, listening_fd, ec);
+  if (ec) {
+    return fail(Error::Kind::environment, "unable to adopt the listening socket: " + ec.message());
+  }
+  return {};
+}
+
+Result<int> Server::bind(const std::string& host, int port) {
+  auto fd = bind_tcp_listener(host, port);
+  if (!fd) return std::unexpected(fd.error());
+  auto bound = local_port(*fd);
+  if (!bound) return std::unexpected(bound.error());
+  if (auto adopted = adopt(*fd); !adopted) return std::unexpected(adopted.error());
+  return *bound;
+}
+
+void Server::run() {
+  if (!impl_->acceptor.is_open()) {
+    log::error("unable to serve: no listening socket");
+    return;
+  }
+  impl_->accept();
+  const std::size_t count = Impl::threads_for(impl_->shared->options);
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < count; ++i) threads.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& thread : threads) thread.join();
+}
+
+void Server::stop() {
+  net::post(impl_->io, [impl = impl_] { impl->begin_shutdown(); });
+}
+
+ServerStats Server::stats() const {
+  const Counters& c = impl_->shared->counters;
+  return ServerStats{c.connections.load(),        c.refused_connections.load(),
+                     c.handshake_failures.load(), c.timeouts.load(),
+                     c.requests.load(),           c.refused_requests.load(),
+                     impl_->shared->limits.open()};
+}
+
+}  // namespace common::http
