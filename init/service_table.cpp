@@ -75,11 +75,19 @@ Result<milliseconds> parse_duration(std::string_view text) {
     return common::fail(Error::Kind::invalid_input,
                         "invalid duration '" + std::string(text) + "' (want e.g. 500ms, 10s, 2m)");
   }
-  if (unit == "ms") return milliseconds(value);
-  if (unit == "s") return milliseconds(value * 1000);
-  if (unit == "m") return milliseconds(value * 60000);
-  return common::fail(Error::Kind::invalid_input,
-                      "invalid duration '" + std::string(text) + "' (want e.g. 500ms, 10s, 2m)");
+  const std::int64_t per_unit = unit == "ms" ? 1 : unit == "s" ? 1000 : unit == "m" ? 60000 : 0;
+  if (per_unit == 0) {
+    return common::fail(Error::Kind::invalid_input,
+                        "invalid duration '" + std::string(text) + "' (want e.g. 500ms, 10s, 2m)");
+  }
+  // At most a year: a larger count overflowed here (found by tests/fuzz) or
+  // later, when the supervisor adds it to a nanosecond clock.
+  constexpr std::int64_t kMaxMilliseconds = 365LL * 24 * 3600 * 1000;
+  if (value > kMaxMilliseconds / per_unit) {
+    return common::fail(Error::Kind::invalid_input,
+                        "duration '" + std::string(text) + "' is longer than a year");
+  }
+  return milliseconds(value * per_unit);
 }
 
 bool valid_name(std::string_view name) {

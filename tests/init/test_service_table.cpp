@@ -140,6 +140,16 @@ TEST(ServiceTable, LinesOfOtherBlanksAreBlank) {
   EXPECT_EQ(table->services[0].argv, std::vector<std::string>{"/bin/a"});
 }
 
+// Found by tests/fuzz (service_table): 8198552921648689606s overflowed.
+TEST(ServiceTable, DurationsBeyondAYearAreRefused) {
+  auto table = init::parse_service_table(
+      "service a\n  exec /bin/a\n  stable 8198552921648689606s\n", "t.conf");
+  ASSERT_FALSE(table);
+  EXPECT_NE(table.error().message.find("t.conf:3: duration"), std::string::npos)
+      << table.error().message;
+  EXPECT_TRUE(init::parse_service_table("service a\n  exec /bin/a\n  stable 525600m\n", "t.conf"));
+}
+
 TEST(ServiceTable, ReadyNotifyTakesAnOptionalTimeout) {
   auto table = init::parse_service_table(
       "service a\n exec /a\n ready notify 90s\nservice b\n exec /b\n ready notify\n",
