@@ -63,7 +63,10 @@ run_target() {
   if [[ "$merge" == 1 ]] && ((crashes == 0)) && [[ -n "$(ls -A "$work/new")" ]]; then
     local before
     before=$(find "$fuzz/corpus/$name" -type f | wc -l)
-    nice -n "$nice_level" "$build/fuzz/$name" -merge=1 -timeout=20 -max_len=16384 "${dict[@]}" \
+    # -use_counters=0: keep inputs for new edges, not for new hit counts,
+    # which keeps the committed corpus small (a few MB for all targets).
+    nice -n "$nice_level" "$build/fuzz/$name" -merge=1 -use_counters=0 -timeout=20 -max_len=16384 \
+      "${dict[@]}" \
       "$fuzz/corpus/$name" "$work/new" >"$work/merge.log" 2>&1 || true
     added=$(($(find "$fuzz/corpus/$name" -type f | wc -l) - before))
   fi
