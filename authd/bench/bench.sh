@@ -5,7 +5,10 @@
 # asserts nothing about them.
 #
 #   authd/bench/bench.sh [BUILD_DIR]        (default: build/)
-#   env: DURATION=5 (s per wrk run)  THREADS=2  CONNECTIONS=64
+#   env: DURATION=5 (s per wrk run)  THREADS=2  CONNECTION_COUNTS="64 256"
+#        IDLE_CONNECTIONS=1000 (for the memory of an idle TLS connection)
+#
+# authd runs with its production defaults (no tuning flags), as it ships.
 #
 # Needs: wrk, nginx (nginx-light), openssl, curl, python3; and in BUILD_DIR/bin
 # authd, gce-metadata-sim, authd-sign-bench. Traffic stays on 127.0.0.1.
@@ -15,66 +18,11 @@ build=${1:-$root/build}
 bin=$build/bin
 DURATION=${DURATION:-5}
 THREADS=${THREADS:-2}
-CONNECTIONS=${CONNECTIONS:-64}
+CONNECTION_COUNTS=${CONNECTION_COUNTS:-64 256}
+IDLE_CONNECTIONS=${IDLE_CONNECTIONS:-1000}
 
-for tool in wrk nginx openssl curl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk nginx-light)" >&2; exit 100; }
-done
-for program in authd gce-metadata-sim authd-sign-bench; do
-  [[ -x $bin/$program ]] || { echo "bench: $bin/$program is missing; build first" >&2; exit 100; }
-done
-
-work=$(mktemp -d)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_for_https() {  # url
-  for _ in $(seq 1 200); do
-    curl -skf -o /dev/null "$1" && return 0
-    sleep 0.05
-  done
-  echo "bench: $1 did not come up" >&2
-  return 1
-}
-
-# One P-256 certificate for both servers.
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-  -subj /CN=localhost -addext subjectAltName=DNS:localhost \
-  -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-chmod 644 "$work/key.pem"
-
-authd_port=$(free_port)
-nginx_port=$(free_port)
-clients=$(python3 -c 'import json; print(json.dumps(json.dumps([{"client_id": "bench",
-  "redirect_uris": ["https://rp.example/cb"], "public": True}])))')
-cat >"$work/metadata.json" <<JSON
-{"instance": {"attributes": {
-  "domain": "localhost:$authd_port",
-  "paypal_client_id": "bench-client",
-  "paypal_client_secret": "bench-secret",
-  "paypal_environment": "sandbox",
-  "oidc_clients": $clients}}}
-JSON
-"$bin/gce-metadata-sim" --port=0 --port-file="$work/metadata.port" --config="$work/metadata.json" \
-  2>"$work/metadata.log" &
-pids+=($!)
-for _ in $(seq 1 200); do [[ -s $work/metadata.port ]] && break; sleep 0.05; done
-mkdir -p "$work/run"
-APPLIANCE_RUN_DIR=$work/run GCE_METADATA_HOST=127.0.0.1:$(cat "$work/metadata.port") \
-  "$bin/authd" --config-source=metadata --host=127.0.0.1 --port="$authd_port" \
-  --certificate-file="$work/cert.pem" --private-key-file="$work/key.pem" \
-  --worker-threads=$((CONNECTIONS + 8)) 2>"$work/authd.log" &
-pids+=($!)
-wait_for_https "https://localhost:$authd_port/jwks.json"
+source "$root/authd/bench/lib.sh"
+start_authd
 
 # nginx serves the very bytes authd serves.
 mkdir -p "$work/www/.well-known"
@@ -109,26 +57,58 @@ for path in /.well-known/openid-configuration /jwks.json; do
     { echo "bench: nginx and authd serve different bytes at $path" >&2; exit 1; }
 done
 
-rps() {  # url [header]
-  local args=(-t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s")
+rps() {  # connections url [header]
+  local connections=$1
+  shift
+  local args=(-t"$THREADS" -c"$connections" -d"${DURATION}s")
   [[ $# -gt 1 ]] && args+=(-H "$2")
   wrk "${args[@]}" "$1" | awk '/Requests\/sec/ {print $2}'
 }
 
-echo "HTTPS requests/s, wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s, same bytes and P-256 certificate"
-printf '%-36s %-11s %12s %12s %8s\n' path connection authd nginx ratio
+echo "HTTPS requests/s, wrk -t$THREADS -d${DURATION}s, same bytes and P-256 certificate"
+printf '%-36s %-11s %6s %12s %12s %8s\n' path connection conns authd nginx ratio
 summary=()
-for path in /.well-known/openid-configuration /jwks.json; do
-  for mode in keep-alive close; do
-    header=()
-    [[ $mode == close ]] && header=("Connection: close")
-    a=$(rps "https://localhost:$authd_port$path" "${header[@]}")
-    n=$(rps "https://localhost:$nginx_port$path" "${header[@]}")
-    ratio=$(python3 -c "print(f'{float($a)/float($n):.2f}' if float($n) else 'n/a')")
-    printf '%-36s %-11s %12s %12s %8s\n' "$path" "$mode" "$a" "$n" "$ratio"
-    summary+=("{\"path\":\"$path\",\"connection\":\"$mode\",\"authd\":$a,\"nginx\":$n,\"ratio\":$ratio}")
+for connections in $CONNECTION_COUNTS; do
+  for path in /.well-known/openid-configuration /jwks.json; do
+    for mode in keep-alive close; do
+      header=()
+      [[ $mode == close ]] && header=("Connection: close")
+      a=$(rps "$connections" "https://localhost:$authd_port$path" "${header[@]}")
+      n=$(rps "$connections" "https://localhost:$nginx_port$path" "${header[@]}")
+      ratio=$(python3 -c "print(f'{float($a)/float($n):.2f}' if float($n) else 'n/a')")
+      printf '%-36s %-11s %6s %12s %12s %8s\n' "$path" "$mode" "$connections" "$a" "$n" "$ratio"
+      summary+=("{\"path\":\"$path\",\"connection\":\"$mode\",\"connections\":$connections,\"authd\":$a,\"nginx\":$n,\"ratio\":$ratio}")
+    done
   done
 done
+
+# The memory of an idle TLS connection: authd's RSS before and while
+# IDLE_CONNECTIONS clients hold a finished handshake open (from several
+# loopback addresses, under the per-address cap).
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$authd_pid/status"; }
+before=$(rss_kib)
+python3 - "$authd_port" "$IDLE_CONNECTIONS" "$work/idle.ready" <<'PY' &
+import socket, ssl, sys, time
+port, count, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+held = []
+for i in range(count):
+    raw = socket.socket()
+    raw.bind(("127.0.0.%d" % (10 + i % 50), 0))
+    raw.connect(("127.0.0.1", port))
+    held.append(context.wrap_socket(raw, server_hostname="localhost"))
+open(ready, "w").write(str(len(held)))
+time.sleep(8)
+PY
+idle_pid=$!
+for _ in $(seq 1 600); do [[ -s $work/idle.ready ]] && break; sleep 0.1; done
+during=$(rss_kib)
+wait "$idle_pid" 2>/dev/null || true
+per_connection=$(python3 -c "print(round(($during - $before) / $IDLE_CONNECTIONS, 1))")
+echo
+echo "Idle TLS connections: $IDLE_CONNECTIONS held, authd RSS $before -> $during KiB, $per_connection KiB each"
 
 openssl_signs=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256\)/ {print $7}' | tail -1)
 authd_signs=$("$bin/authd-sign-bench" --seconds=3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id_tokens_per_second"])')
@@ -136,4 +116,4 @@ sign_ratio=$(python3 -c "print(f'{float($authd_signs)/float($openssl_signs):.2f}
 echo
 echo "ES256 signatures/s on one core: authd id_tokens $authd_signs, openssl speed ecdsap256 $openssl_signs, ratio $sign_ratio"
 echo
-echo "{\"https\": [$(IFS=,; echo "${summary[*]}")], \"id_tokens_per_second\": $authd_signs, \"openssl_ecdsap256_signs_per_second\": $openssl_signs}"
+echo "{\"https\": [$(IFS=,; echo "${summary[*]}")], \"idle_tls_connection_kib\": $per_connection, \"id_tokens_per_second\": $authd_signs, \"openssl_ecdsap256_signs_per_second\": $openssl_signs}"

@@ -52,6 +52,8 @@ bool configure_server_tls(SSL_CTX& ctx, const CertificateStore* store) {
   SSL_CTX_set_options(
       &ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
   if (SSL_CTX_set_cipher_list(&ctx, kTls12Ciphers) != 1) return false;
+  // Idle keep-alive connections give their read and write buffers back.
+  SSL_CTX_set_mode(&ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_cert_cb(&ctx, install_current_identity, const_cast<CertificateStore*>(store));
   return true;
 }
