@@ -36,6 +36,10 @@ start=$SECONDS
 if [[ ! -f "$build/CMakeCache.txt" ]]; then
   cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER="$compiler" -DAPPLIANCE_FUZZ=ON \
     -DAPPLIANCE_BUILD_TESTS=OFF "-DAPPLIANCE_COMPONENTS=common;init;attestd;acmed;authd" >/dev/null
+else
+  # Re-run explicitly: a checkout can change CMakeLists.txt files in ways the
+  # generated Makefiles do not notice (a fuzz_targets target missing).
+  cmake -S "$root" -B "$build" >/dev/null
 fi
 nice -n "$nice_level" cmake --build "$build" --target fuzz_targets -j"$(nproc)" >/dev/null
 echo "fuzz: build took $((SECONDS - start)) s"
