@@ -90,7 +90,12 @@ rec {
     nix
   ];
 
-  all = build ++ libraries ++ static ++ image ++ peers;
+  # The fuzz build (tests/fuzz, docs/fuzzing.md): clang with libFuzzer and
+  # the sanitizers' runtimes; clang 16, as Debian 12's clang-14 cannot compile
+  # libstdc++ 12's <expected>.
+  fuzz = [ pkgs.llvmPackages_16.clang pkgs.llvmPackages_16.compiler-rt ];
+
+  all = build ++ libraries ++ static ++ image ++ peers ++ fuzz;
 
   # What an environment has without listing it: the compiler comes with
   # stdenv (mkShell, mkDerivation), the kernel is data named by imageEnv.
@@ -176,5 +181,7 @@ rec {
     osslsigncode = [ osslsigncode ];
     xxd = [ xxd ];
     python3 = [ python ];
+    clang-16 = [ pkgs.llvmPackages_16.clang ];
+    libclang-rt-16-dev = [ pkgs.llvmPackages_16.compiler-rt ];
   };
 }

@@ -107,6 +107,10 @@ let
       pkgs = pythonPackages;
     };
     python3Packages = pythonPackages;
+    llvmPackages_16 = {
+      clang = pkg "clang-16";
+      compiler-rt = pkg "compiler-rt-16";
+    };
   } // builtins.listToAttrs (map (name: { inherit name; value = pkg name; }) [
     # libraries
     "nlohmann_json" "httplib" "gtest"
