@@ -386,7 +386,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 }  // namespace
 
-struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
+// Handlers the io_context holds capture `this`, not a shared_ptr: the
+// io_context is a member, so a handler that never runs (io stopped) is
+// destroyed with it instead of keeping the Impl alive in a cycle.
+struct Server::Impl {
   Impl(Router router, std::shared_ptr<const CertificateStore> certificates, ServerOptions o)
       : io(static_cast<int>(threads_for(o))),
         acceptor(io),
@@ -411,7 +414,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   void accept() {
     acceptor.async_accept(net::make_strand(io),
-                          [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+                          [self = this](beast::error_code ec, tcp::socket socket) {
                             if (ec == net::error::operation_aborted || self->shared->stopping)
                               return;
                             if (!ec) self->start_session(std::move(socket));
@@ -467,7 +470,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
     }
     for (auto& closer : closers) closer();
     shutdown_timer.expires_after(shared->options.shutdown_grace);
-    shutdown_timer.async_wait([self = shared_from_this()](beast::error_code ec) {
+    shutdown_timer.async_wait([self = this](beast::error_code ec) {
       if (!ec) self->io.stop();  // in-flight requests had their grace period
     });
     finish_if_idle();
@@ -475,7 +478,7 @@ struct Server::Impl : std::enable_shared_from_this<Server::Impl> {
 
   void finish_if_idle() {
     if (shared->stopping && shared->limits.open() == 0) {
-      net::post(io, [self = shared_from_this()] { self->io.stop(); });
+      net::post(io, [self = this] { self->io.stop(); });
     }
   }
 
@@ -548,7 +551,7 @@ void Server::run() {
 }
 
 void Server::stop() {
-  net::post(impl_->io, [impl = impl_] { impl->begin_shutdown(); });
+  net::post(impl_->io, [impl = impl_.get()] { impl->begin_shutdown(); });
 }
 
 ServerStats Server::stats() const {
