@@ -27,32 +27,48 @@ common::Status set_owner(const std::string& path, const std::optional<Credential
   return {};
 }
 
+// Creates `path` afresh for root's write: O_EXCL|O_NOFOLLOW, so that a
+// symlink (or any file) the service's user planted there is never followed
+// or reused; a stale one is removed (unlink does not follow) and the create
+// tried once more.
+int create_exclusive(const std::string& path) {
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  int fd = open(path.c_str(), flags, 0400);
+  if (fd < 0 && errno == EEXIST && unlink(path.c_str()) == 0) fd = open(path.c_str(), flags, 0400);
+  return fd;
+}
+
+common::Status copy_bytes(int in, int out, const std::string& source,
+                          const std::string& destination) {
+  char buffer[65536];
+  for (;;) {
+    const auto n = read(in, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return failed("read", source);
+    if (n == 0) return {};
+    if (write(out, buffer, static_cast<std::size_t>(n)) != n) return failed("write", destination);
+  }
+}
+
 // Copies with read/write rather than std::filesystem::copy_file: sysfs and
 // securityfs files report a size of 0 or 4096 that is not their content's.
-common::Status copy_file(const std::string& source, const std::string& destination) {
+// Ownership and mode are set on the descriptor (fchown/fchmod), never by a
+// path the service's user could swap, and the file is renamed into place.
+common::Status copy_file(const std::string& source, const std::string& destination,
+                         const std::optional<Credentials>& credentials) {
   const int in = open(source.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) return failed("open", source);
   const std::string temporary = destination + ".tmp";
-  const int out = open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0400);
+  const int out = create_exclusive(temporary);
   if (out < 0) {
     close(in);
     return failed("create", temporary);
   }
-  char buffer[65536];
-  common::Status status;
-  for (;;) {
-    const auto n = read(in, buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      status = failed("read", source);
-      break;
-    }
-    if (n == 0) break;
-    if (write(out, buffer, static_cast<std::size_t>(n)) != n) {
-      status = failed("write", temporary);
-      break;
-    }
+  common::Status status = copy_bytes(in, out, source, temporary);
+  if (status && credentials && fchown(out, credentials->uid, credentials->gid) < 0) {
+    status = failed("chown", temporary);
   }
+  if (status && fchmod(out, 0400) < 0) status = failed("chmod", temporary);
   close(in);
   close(out);
   if (status && rename(temporary.c_str(), destination.c_str()) < 0) {
@@ -79,8 +95,7 @@ common::Status prepare_service_access(const ServiceSpec& spec,
     std::error_code ignored;
     std::filesystem::create_directories(std::filesystem::path(copy.destination).parent_path(),
                                         ignored);
-    if (auto s = copy_file(copy.source, copy.destination); !s) return s;
-    if (auto s = set_owner(copy.destination, credentials, 0400); !s) return s;
+    if (auto s = copy_file(copy.source, copy.destination, credentials); !s) return s;
   }
   return {};
 }

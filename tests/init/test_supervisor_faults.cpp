@@ -1,0 +1,54 @@
+// The real init binary under faults and abuse (issue 12, items 15 to 18):
+// what a service's user may plant, what a flood costs, a shutdown that cannot
+// finish, and an exception that escapes.
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "init_harness.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using init_test::InitHarness;
+
+// A service's user owns the directory a copy goes to, and may plant a symlink
+// where init writes: root's write must not follow it.
+TEST(InitFaults, CopyDoesNotFollowASymlinkPlantedAtItsDestination) {
+  fixtures::TempDir dir;
+  const auto victim = dir.path() / "victim";
+  const auto source = dir.path() / "source";
+  fixtures::write_file(victim, "victim-content\n");
+  chmod(victim.c_str(), 0644);
+  fixtures::write_file(source, "copied-content\n");
+  const auto destination = dir.path() / "copy" / "file";
+  std::filesystem::create_directories(destination.parent_path());
+  std::filesystem::create_symlink(victim, destination.string() + ".tmp");
+  InitHarness init(R"(
+service low
+  exec @FAKE@ --read-file=)" +
+                   destination.string() +
+                   R"(
+  copy )" + source.string() +
+                   " " + destination.string() + R"(
+  restart never
+)");
+  ASSERT_TRUE(init.wait_line({"low: file"})) << init.log();
+  EXPECT_GE(init.find_line({"low: file: copied-content"}), 0) << init.log();
+  EXPECT_EQ(fixtures::read_file(victim), "victim-content\n");
+  struct stat info {};
+  ASSERT_EQ(stat(victim.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0644U);
+  ASSERT_EQ(lstat(destination.c_str(), &info), 0);
+  EXPECT_TRUE(S_ISREG(info.st_mode));
+  EXPECT_EQ(info.st_mode & 0777, 0400U);
+}
+
+}  // namespace
