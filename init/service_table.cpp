@@ -171,6 +171,17 @@ Status apply_setting(GlobalSettings& settings, const std::vector<std::string>& a
     return common::fail(Error::Kind::invalid_input,
                         "network wants 'none' or 'dhcp first-ethernet|INTERFACE'");
   }
+  if (key == "stop-deadline") {
+    auto text = one_arg(key, values);
+    if (!text) return std::unexpected(text.error());
+    auto value = parse_duration(*text);
+    if (!value) return std::unexpected(value.error());
+    if (*value <= milliseconds(0)) {
+      return common::fail(Error::Kind::invalid_input, "stop-deadline wants a duration > 0");
+    }
+    settings.stop_deadline = *value;
+    return {};
+  }
   if (key == "on-failure") {
     if (values.size() == 1 && values[0] == "poweroff") {
       settings.on_failure = FailurePolicy::poweroff;

@@ -74,6 +74,11 @@ struct GlobalSettings {
   NetworkPolicy network;
   FailurePolicy on_failure = FailurePolicy::poweroff;
   std::string resolv_conf = "/etc/resolv.conf";
+  // From a stop request to the end, whatever is still running (a process in
+  // uninterruptible sleep survives even SIGKILL): then init powers off
+  // regardless, as s6-linux-init does. Longer than the stop timeouts of the
+  // longest dependency chain.
+  std::chrono::milliseconds stop_deadline{60000};
 };
 
 struct ServiceTable {

@@ -44,7 +44,7 @@ bool message_has_line(std::string_view message, std::string_view wanted) {
 
 Supervisor::Supervisor(boost::asio::io_context& io, const ServiceTable& table,
                        std::string runtime_dir)
-    : io_(io), table_(table), runtime_dir_(std::move(runtime_dir)) {
+    : io_(io), table_(table), runtime_dir_(std::move(runtime_dir)), stop_deadline_(io) {
   for (const auto& spec : table_.services) slots_.push_back(std::make_unique<Slot>(io_, spec));
 }
 
@@ -134,13 +134,36 @@ void Supervisor::evaluate() {
     }
   }
   evaluating_ = false;
-  if (shutting_down_ && on_all_stopped_ &&
-      std::all_of(slots_.begin(), slots_.end(),
-                  [](const auto& slot) { return slot->service.state == State::stopped; })) {
-    auto done = std::move(on_all_stopped_);
-    on_all_stopped_ = nullptr;
-    boost::asio::post(io_, std::move(done));
+  if (shutting_down_ && std::all_of(slots_.begin(), slots_.end(), [](const auto& slot) {
+        return slot->service.state == State::stopped;
+      })) {
+    finish_shutdown();
   }
+}
+
+void Supervisor::finish_shutdown() {
+  if (!on_all_stopped_) return;
+  stop_deadline_.cancel();
+  auto done = std::move(on_all_stopped_);
+  on_all_stopped_ = nullptr;
+  boost::asio::post(io_, std::move(done));
+}
+
+void Supervisor::deadline_passed() {
+  if (!on_all_stopped_) return;
+  common::json left = common::json::array();
+  for (auto& slot : slots_) {
+    const Service& s = slot->service;
+    if (s.state == State::stopped) continue;
+    left.push_back({{"service", s.spec->name}, {"pid", s.pid}});
+    if (s.pid > 0) ::kill(-s.pid, SIGKILL);
+    if (s.pid > 0) ::kill(s.pid, SIGKILL);
+  }
+  log::critical(log::Event{"shutdown.deadline_passed"}, "unable to stop every service in time",
+                {{"reason", "stop deadline passed"},
+                 {"deadline_ms", table_.settings.stop_deadline.count()},
+                 {"services", left}});
+  finish_shutdown();
 }
 
 void Supervisor::feed(Slot& slot, Input input, int wait_status) {
@@ -306,6 +329,10 @@ void Supervisor::shutdown(std::function<void()> done) {
   log::notice("stopping services");
   shutting_down_ = true;
   on_all_stopped_ = std::move(done);
+  stop_deadline_.expires_after(table_.settings.stop_deadline);
+  stop_deadline_.async_wait([this](const boost::system::error_code& error) {
+    if (!error) deadline_passed();
+  });
   evaluate();
 }
 

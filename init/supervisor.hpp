@@ -37,7 +37,9 @@ class Supervisor {
   // The reaper hands over every reaped child; returns false if it was not a
   // service's main process (an orphan or a failed spawn).
   bool child_exited(pid_t pid, int wait_status);
-  // Stops everything in reverse dependency order, then calls done once.
+  // Stops everything in reverse dependency order, then calls done once; at
+  // the table's stop-deadline calls it regardless (after a SIGKILL to what
+  // is left), so that a process that cannot die cannot keep the machine up.
   void shutdown(std::function<void()> done);
 
   common::json status() const;
@@ -61,6 +63,8 @@ class Supervisor {
   void on_notify(pid_t sender, std::string_view message);
   Slot* find(const std::string& name);
   bool dependents_stopped(const Slot& slot) const;
+  void finish_shutdown();
+  void deadline_passed();
 
   boost::asio::io_context& io_;
   const ServiceTable& table_;
@@ -70,6 +74,7 @@ class Supervisor {
   bool started_ = false;
   bool shutting_down_ = false;
   std::function<void()> on_all_stopped_;
+  boost::asio::steady_timer stop_deadline_;
   bool evaluating_ = false;
 };
 

@@ -52,3 +52,28 @@ service low
 }
 
 }  // namespace
+
+namespace {
+
+// A service that does not go away (here: it ignores SIGTERM and its own stop
+// timeout is ten minutes; in life, a process in uninterruptible sleep that
+// survives SIGKILL) must not keep the machine up: after the table's
+// stop-deadline init ends regardless.
+TEST(InitFaults, ShutdownEndsAtTheGlobalDeadlineWhateverStillRuns) {
+  InitHarness init(R"(
+set stop-deadline 1s
+service stuck
+  exec @FAKE@ --ignore-sigterm --ready-after-ms=0
+  ready notify
+  stop SIGTERM 600s
+)");
+  ASSERT_TRUE(init.wait_line({"service ready", "\"stuck\""})) << init.log();
+  const int stuck = init.service_status("stuck")["pid"].get<int>();
+  ASSERT_EQ(kill(init.process().pid(), SIGTERM), 0);
+  auto status = init.process().wait_exit(15s);
+  ASSERT_TRUE(status.has_value()) << "init still waits for the service\n" << init.log();
+  EXPECT_GE(init.find_line({"\"event\":\"shutdown.deadline_passed\"", "stuck"}), 0) << init.log();
+  EXPECT_TRUE(fixtures::wait_until([&] { return kill(stuck, 0) != 0; }, 10s));
+}
+
+}  // namespace
