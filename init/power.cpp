@@ -10,8 +10,11 @@
 #include <unistd.h>
 
 #include <array>
+#include <atomic>
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <exception>
 #include <set>
 #include <string>
 #include <thread>
@@ -40,6 +43,36 @@ namespace init {
   reboot(how == FailurePolicy::reboot ? RB_AUTOBOOT : RB_POWER_OFF);
   common::log::critical("reboot(2) failed; halting in place");
   for (;;) pause();
+}
+
+namespace {
+
+std::atomic<FailurePolicy> g_terminate_policy{FailurePolicy::poweroff};
+
+std::string current_exception_text() {
+  const auto current = std::current_exception();
+  if (!current) return "std::terminate called without an exception";
+  try {
+    std::rethrow_exception(current);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "an exception of unknown type";
+  }
+}
+
+[[noreturn]] void on_terminate() {
+  common::log::critical(common::log::Event{"init.terminated"}, "unable to continue supervising",
+                        {{"reason", current_exception_text()}, {"pid1", getpid() == 1}});
+  if (getpid() == 1) end_machine(g_terminate_policy.load());
+  std::abort();
+}
+
+}  // namespace
+
+void install_terminate_handler(FailurePolicy how) {
+  g_terminate_policy = how;
+  std::set_terminate(on_terminate);
 }
 
 void route_ctrl_alt_del_to_sigint() {

@@ -17,6 +17,13 @@ namespace init {
 // Never returns (if reboot(2) fails, PID 1 must still not exit).
 [[noreturn]] void end_machine(FailurePolicy how);
 
+// As PID 1, std::terminate (an exception that escaped, a throw from a
+// noexcept function) would kill init and panic the kernel: the handler logs
+// init.terminated with the exception's message and ends the machine per
+// `how`. In any other process it logs and aborts as usual. The supervisor
+// installs it for its lifetime.
+void install_terminate_handler(FailurePolicy how);
+
 // Ctrl-Alt-Del (and QEMU's sendkey) then sends SIGINT to PID 1, which stops
 // the services in order, instead of an immediate reboot without sync.
 void route_ctrl_alt_del_to_sigint();

@@ -15,6 +15,7 @@
 #include "common/log.hpp"
 #include "init/meminfo.hpp"
 #include "init/output_capture.hpp"
+#include "init/power.hpp"
 #include "init/service_access.hpp"
 #include "init/spawn.hpp"
 
@@ -46,6 +47,9 @@ Supervisor::Supervisor(boost::asio::io_context& io, const ServiceTable& table,
                        std::string runtime_dir)
     : io_(io), table_(table), runtime_dir_(std::move(runtime_dir)), stop_deadline_(io) {
   for (const auto& spec : table_.services) slots_.push_back(std::make_unique<Slot>(io_, spec));
+  // From here on an escaped exception must end the machine in order, not
+  // kill PID 1 (which panics the kernel).
+  install_terminate_handler(table_.settings.on_failure);
 }
 
 Supervisor::~Supervisor() {

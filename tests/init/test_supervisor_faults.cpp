@@ -2,16 +2,24 @@
 // what a service's user may plant, what a flood costs, a shutdown that cannot
 // finish, and an exception that escapes.
 
+#include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <cstring>
+#include <exception>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
+#include "init/supervisor.hpp"
 #include "init_harness.hpp"
 
 namespace {
@@ -74,6 +82,43 @@ service stuck
   ASSERT_TRUE(status.has_value()) << "init still waits for the service\n" << init.log();
   EXPECT_GE(init.find_line({"\"event\":\"shutdown.deadline_passed\"", "stuck"}), 0) << init.log();
   EXPECT_TRUE(fixtures::wait_until([&] { return kill(stuck, 0) != 0; }, 10s));
+}
+
+}  // namespace
+
+namespace {
+
+// As PID 1 (of a PID namespace here), std::terminate must not kill init, which
+// would panic the kernel: while a supervisor exists, terminate ends the
+// machine per the failure policy. reboot(RB_POWER_OFF) in a child PID
+// namespace ends its init as if by SIGINT, which is what the parent sees.
+TEST(InitFaults, TerminateAsPid1PowersOffInsteadOfDying) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for a PID namespace";
+  fixtures::TempDir dir;
+  const auto log_path = dir.path() / "pid1.log";
+  const pid_t child = static_cast<pid_t>(syscall(SYS_clone, CLONE_NEWPID | SIGCHLD, 0, 0, 0, 0));
+  ASSERT_GE(child, 0) << std::strerror(errno);
+  if (child == 0) {
+    const int log_fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (log_fd < 0 || dup2(log_fd, 2) < 0 || getpid() != 1) _exit(90);
+    boost::asio::io_context io;
+    init::ServiceTable table;
+    init::Supervisor supervisor(io, table, dir.path().string());
+    try {
+      throw std::runtime_error("a bug that escaped");
+    } catch (...) {
+      std::terminate();
+    }
+  }
+  int status = 0;
+  ASSERT_TRUE(fixtures::wait_until([&] { return waitpid(child, &status, WNOHANG) == child; }, 20s))
+      << fixtures::read_file(log_path);
+  const std::string log = fixtures::read_file(log_path);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT)
+      << "status " << status << " (SIGINT means reboot(RB_POWER_OFF) was reached)\n"
+      << log;
+  EXPECT_NE(log.find("\"event\":\"init.terminated\""), std::string::npos) << log;
+  EXPECT_NE(log.find("a bug that escaped"), std::string::npos) << log;
 }
 
 }  // namespace
