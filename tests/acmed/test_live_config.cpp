@@ -4,6 +4,10 @@
 // certificate pushed to subscribers; an invalid change is ignored and the
 // current certificate stays; a change in nothing acmed uses orders nothing.
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -165,12 +169,60 @@ TEST(AcmedLiveConfig, PollsTheMetadataServerContactsUpdateTheAccountNamesReorder
   EXPECT_EQ(openssl_verify(renewed["chain_pem"], harness.pebble().root_pem()), "");
 }
 
-// A change that arrives while the order for the old names fails (the name
-// resolves where nothing listens) ends the 20 s back-off of that failure: the
-// order for the new names starts at once, and only one order runs at a time.
-// (Whether the change lands during the order or in its back-off depends on
-// timing; the worker also looks for changes before it sleeps, because an
-// order's polling may have taken the wake-up.)
+// Stands where pebble validates the old name (127.0.0.2, acmed's HTTP-01
+// port) and holds each validation request until released, then answers 404:
+// the order is then certainly still running, and acmed polling it, when the
+// test sends a change.
+class HeldValidation {
+ public:
+  explicit HeldValidation(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.2", &address.sin_addr);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(listen(fd_, 8), 0);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~HeldValidation() {
+    done_ = true;
+    thread_.join();
+    close(fd_);
+  }
+  bool requested() const { return requests_.load() > 0; }
+  void release() { released_ = true; }
+
+ private:
+  void serve() {
+    while (!done_) {
+      pollfd ready{fd_, POLLIN, 0};
+      if (poll(&ready, 1, 50) <= 0) continue;
+      const int connection = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (connection < 0) continue;
+      ++requests_;
+      while (!released_ && !done_) std::this_thread::sleep_for(10ms);
+      constexpr std::string_view kNotFound =
+          "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      [[maybe_unused]] auto sent = send(connection, kNotFound.data(), kNotFound.size(), 0);
+      close(connection);
+    }
+  }
+
+  int fd_ = -1;
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::atomic<bool> released_{false};
+  std::atomic<int> requests_{0};
+};
+
+// A change that arrives while the order for the old names is failing ends the
+// 20 s back-off of that failure: the order for the new names starts at once,
+// and only one order runs at a time. The change lands while acmed polls the
+// authorization (pebble's validation is held), so the poll's wait takes the
+// wake-up: the worker must look for a pending change before it sleeps.
 TEST(AcmedLiveConfig, AChangeWhileAnOrderFailsOrdersAgainWithoutWaitingTheBackOff) {
   HarnessOptions options;
   options.config_from_attestd = true;
@@ -178,13 +230,24 @@ TEST(AcmedLiveConfig, AChangeWhileAnOrderFailsOrdersAgainWithoutWaitingTheBackOf
   AcmedHarness harness(options);
   AttestdStandIn attestd(harness.run_dir(), harness.attributes());
   harness.pebble().set_a_record(kDomain, "127.0.0.2");
+  HeldValidation held(harness.http_port());
   harness.start_acmed();
-  ASSERT_TRUE(harness.wait_for_log("http-01 challenge offered", 20s)) << harness.log();
+  ASSERT_TRUE(fixtures::wait_until([&] { return held.requested(); }, 20s)) << harness.log();
   attestd.update("domain", "api.example.com");
-  const auto start = std::chrono::steady_clock::now();
-  auto issued = harness.wait_for_issued(15s);
+  // Nothing shows that the push reached acmed's inbox (it is applied after
+  // the order): give it a second. Were it late, the wake-up would land in
+  // the back-off and the test could only pass, never fail for no reason.
+  std::this_thread::sleep_for(1s);
+  held.release();
+  ASSERT_TRUE(harness.wait_for_log("http-01 validation failed", 20s)) << harness.log();
+  const auto failed = std::chrono::steady_clock::now();
+  // Waits longer than the back-off, so that the bound below is not this wait's.
+  ASSERT_TRUE(harness.wait_for_log(kOrderLog, 40s, 2)) << harness.log();
+  EXPECT_LT(std::chrono::steady_clock::now() - failed, 10s)
+      << "the new order waited for the failure's back-off\n"
+      << harness.log();
+  auto issued = harness.wait_for_issued(kIssueTimeout);
   ASSERT_TRUE(issued.is_object());
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 15s);
   EXPECT_EQ(leaf_names(issued["chain_pem"]), std::set<std::string>{"api.example.com"});
   EXPECT_EQ(harness.log_count("http-01 validation failed"), 1U) << harness.log();
   EXPECT_EQ(harness.log_count(kOrderLog), 2U) << harness.log();
