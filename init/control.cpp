@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
+
 #include "common/ipc_contracts.hpp"
 #include "common/log.hpp"
 
@@ -15,10 +17,14 @@ common::Result<std::unique_ptr<common::ipc::Server>> open_control_socket(
   // (on a development machine they usually do not).
   std::vector<uid_t> operators = {0};
   if (getuid() != 0) operators.push_back(getuid());
-  std::vector<uid_t> readers = contract::allowed_uids(contract::init::callers);
+  std::vector<uid_t> connectors = contract::allowed_uids(contract::init::callers);
+  connectors.push_back(0);
+  std::vector<uid_t> readers = contract::allowed_uids(contract::init::status_callers);
   readers.push_back(0);
+  std::vector<uid_t> stoppers = contract::allowed_uids(contract::init::poweroff_callers);
+  stoppers.push_back(0);
   common::ipc::ServerOptions options;
-  options.allowed_uids = readers;
+  options.allowed_uids = connectors;
   auto server =
       common::ipc::Server::listen(io, contract::socket_path(contract::init::socket), options);
   if (!server) return std::unexpected(server.error());
@@ -40,6 +46,18 @@ common::Result<std::unique_ptr<common::ipc::Server>> open_control_socket(
         return common::json::object();
       },
       operators);
+  // The same orderly stop as SIGTERM or the power button; posted so that the
+  // caller gets its answer before its own SIGTERM.
+  (*server)->on(
+      std::string(contract::init::poweroff),
+      [&io, &supervisor](const common::json&,
+                         const common::ipc::Peer& peer) -> common::Result<common::json> {
+        common::log::notice(common::log::Event{"control.poweroff"}, "power-off requested",
+                            {{"peer_uid", peer.uid}});
+        boost::asio::post(io, [&io, &supervisor] { supervisor.shutdown([&io] { io.stop(); }); });
+        return common::json::object();
+      },
+      stoppers);
   return server;
 }
 

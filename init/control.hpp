@@ -1,6 +1,7 @@
 #pragma once
 // The supervisor's control socket (common/ipc_contracts.hpp, namespace init):
-// "status" for attestd and root, "restart" for root only.
+// "status" for attestd and root, "restart" for root only, "poweroff" for
+// egressd and root.
 
 #include <boost/asio/io_context.hpp>
 #include <memory>

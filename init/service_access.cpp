@@ -89,7 +89,10 @@ common::Status prepare_service_access(const ServiceSpec& spec,
     if (auto s = set_owner(path, credentials, 0755); !s) return s;
   }
   for (const auto& grant : spec.grants) {
-    if (auto s = set_owner(grant.path, credentials, grant.write ? 0600 : 0400); !s) return s;
+    // The group gets the user's access: each service has a group of its own
+    // unless its table entry names another one on purpose, which is how two
+    // services share a device (attestd's TPM, which egressd also uses).
+    if (auto s = set_owner(grant.path, credentials, grant.write ? 0660 : 0440); !s) return s;
   }
   for (const auto& copy : spec.copies) {
     std::error_code ignored;

@@ -264,6 +264,40 @@ service two
   EXPECT_FALSE(malformed);
 }
 
+// egressd over its cap asks for this: the same orderly stop as SIGTERM or
+// the power button (as PID 1, init then powers the machine off).
+TEST(Init, ControlSocketPowerOffStopsInReverseOrder) {
+  InitHarness init(R"(
+service a
+  exec @FAKE@ --ready-after-ms=0
+  ready notify
+service b
+  exec @FAKE@ --ready-after-ms=0
+  ready notify
+  after a
+)");
+  ASSERT_TRUE(fixtures::wait_until(
+      [&] {
+        auto b = init.service_status("b");
+        return b.is_object() && b["state"] == "running";
+      },
+      20s))
+      << init.log();
+  auto answer = init.call(common::contract::init::poweroff);
+  ASSERT_TRUE(answer) << answer.error().message;
+  auto status = init.process().wait_exit(20s);
+  ASSERT_TRUE(status.has_value()) << init.log();
+  EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << init.log();
+  const int requested = init.find_line({"\"event\":\"control.poweroff\""});
+  const int b_term = init.find_line({"b: got SIGTERM"});
+  const int a_term = init.find_line({"a: got SIGTERM"});
+  ASSERT_GE(requested, 0) << init.log();
+  ASSERT_GE(b_term, 0) << init.log();
+  EXPECT_LT(requested, b_term);
+  EXPECT_LT(b_term, a_term) << init.log();
+  EXPECT_GE(init.find_line({"all services stopped"}), 0) << init.log();
+}
+
 TEST(Init, HandsOverAListeningSocket) {
   const int port = fixtures::free_tcp_port();
   InitHarness init(R"(
@@ -331,7 +365,10 @@ service reader
   struct stat info {};
   ASSERT_EQ(stat(secret.c_str(), &info), 0);
   EXPECT_EQ(info.st_uid, 65534U);
-  EXPECT_EQ(info.st_mode & 0777, 0400U);
+  EXPECT_EQ(info.st_gid, 65534U);
+  // The service's group gets the user's access, so that a second service
+  // run with that group shares the device (egressd and attestd's TPM).
+  EXPECT_EQ(info.st_mode & 0777, 0440U);
   ASSERT_EQ(stat((init.dir() / "low").c_str(), &info), 0);
   EXPECT_EQ(info.st_uid, 65534U);
 }
