@@ -1,4 +1,4 @@
-# One component (common, init, attestd, acmed, authd, trafficcop) built by
+# One component (common, init, attestd, egressd, acmed, authd, trafficcop) built by
 # the same CMake targets as `cmake --build`, narrowed with
 # APPLIANCE_COMPONENTS exactly as a developer would. `common` is a static
 # library (headers + libcommon.a); the others are programs installed as

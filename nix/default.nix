@@ -9,6 +9,7 @@ let
   programs = {
     init = component "init";
     attestd = component "attestd";
+    egressd = component "egressd";
     acmed = component "acmed";
     authd = component "authd";
   };

@@ -5,7 +5,7 @@
 #
 #   build-image.sh --source=REPO --output=DIR [--program=NAME=PATH]...
 #
-# NAME is init, attestd, acmed or authd; each given program goes in, with
+# NAME is init, attestd, egressd, acmed or authd; each given program goes in, with
 # exactly its shared-library closure. Inputs from the environment:
 #   SOURCE_DATE_EPOCH   every timestamp (default: the last commit's time)
 #   IMAGE_TOOLS_DIR     directory with cpio-pack and image-measure (required)

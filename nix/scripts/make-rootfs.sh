@@ -7,7 +7,7 @@
 #                  --kernel-release=KVER --modules-dir=DIR --ca-bundle=FILE
 #                  [--program=NAME=PATH]...
 #
-# Layout (the contract with init): /init, /bin/{attestd,acmed,authd}, the
+# Layout (the contract with init): /init, /bin/{attestd,egressd,acmed,authd}, the
 # libraries at the paths elf-closure.sh chose, /lib/modules/KVER/... with
 # /etc/appliance/modules.list (load order), /etc/appliance/services.conf
 # (from init/services.conf), /etc/{passwd,group,nsswitch.conf,hosts,
@@ -66,8 +66,8 @@ for spec in "${programs[@]}"; do
   path=${spec#*=}
   case "$name" in
     init) image_path=/init ;;
-    attestd | acmed | authd) image_path=/bin/$name ;;
-    *) die "unknown program '$name' (the image holds init, attestd, acmed, authd)" ;;
+    attestd | egressd | acmed | authd) image_path=/bin/$name ;;
+    *) die "unknown program '$name' (the image holds init, attestd, egressd, acmed, authd)" ;;
   esac
   [[ -f "$path" ]] || die "unable to read $path: no such file"
   mkdir -p "$staging$(dirname "$image_path")"

@@ -16,7 +16,7 @@ listing="$built/initramfs.list"
 for shell in sh bash dash ash busybox toybox zsh; do
   if awk '{ print $5 }' "$listing" | grep -q -E "/$shell\$"; then fail "the image contains $shell"; fi
 done
-allowed_programs="/init /bin/attestd /bin/acmed /bin/authd"
+allowed_programs="/init /bin/attestd /bin/egressd /bin/acmed /bin/authd"
 while read -r type mode _size _sha path _rest; do
   [[ "$type" == file ]] || continue
   [[ "$path" == /lib64/ld-linux-x86-64.so.2 ]] && continue
@@ -65,7 +65,7 @@ while read -r name uid gid; do
     fail "user $name $uid:$gid is not in /etc/passwd"
   grep -q "^$name:x:$gid:" "$root/etc/group" || fail "group $name ($gid) is not in /etc/group"
 done < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$users_file")
-for user in authd acmed attestd; do
+for user in authd acmed attestd egressd; do
   grep -q "^$user:" "$root/etc/passwd" || fail "service user $user is missing"
 done
 for file in /etc/nsswitch.conf /etc/hosts /etc/ssl/certs/ca-certificates.crt /etc/appliance/modules.list; do

@@ -39,7 +39,7 @@ override=(--override-input nixpkgs "$stub" --no-write-lock-file)
 if "${nix_cmd[@]}" flake show "${override[@]}" "$flake" >"$dir/show.log" 2>&1; then
   pass "nix flake show"
   shown=$(sed 's/\x1b\[[0-9;]*m//g' "$dir/show.log")
-  for name in attest-verify gce-image init attestd acmed authd common trafficcop image-tools \
+  for name in attest-verify gce-image init attestd egressd acmed authd common trafficcop image-tools \
     initramfs uki disk-image default; do
     grep -qE "^[│├└ ─]*${name}: package" <<<"$shown" || fail "nix flake show lists no package $name"
   done
