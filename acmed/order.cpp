@@ -63,6 +63,9 @@ class OrderMachine {
         deadline_(std::chrono::steady_clock::now() + poll.order_deadline) {}
 
   common::Result<IssuedCertificate> run() {
+    // The key and CSR first: a CSR we cannot build must not cost an order
+    // (Let's Encrypt counts new orders per account).
+    if (auto prepared = prepare_request(); !prepared) return std::unexpected(prepared.error());
     if (auto created = create(); !created) return std::unexpected(created.error());
     for (;;) {
       switch (parse_order_status(text_member(order_, "status"))) {
@@ -255,20 +258,26 @@ class OrderMachine {
     return token + "." + crypto::base64url(crypto::jwk_thumbprint(*jwk));
   }
 
-  common::Status finalize() {
+  common::Status prepare_request() {
     auto key = crypto::generate_p256();
     if (!key)
       return std::unexpected(common::wrap(key.error(), "unable to create the certificate key"));
-    auto csr = common::x509::csr_der(key->get(), request_.names);
+    auto csr = common::x509::csr_der(key->get(), names_for_request(request_.names));
     if (!csr) return std::unexpected(common::wrap(csr.error(), "unable to build the CSR"));
+    certificate_key_ = std::move(*key);
+    csr_der_ = std::move(*csr);
+    return {};
+  }
+
+  common::Status finalize() {
     const std::string finalize_url = text_member(order_, "finalize");
     if (finalize_url.empty())
       return fail(Error::Kind::invalid_input, "unable to finalize: no finalize URL");
     auto response = transport_.post(finalize_url, account_.key.get(), account_.url,
-                                    common::json{{"csr", crypto::base64url(*csr)}});
+                                    common::json{{"csr", crypto::base64url(csr_der_)}});
     if (!response)
       return std::unexpected(common::wrap(response.error(), "unable to finalize the order"));
-    certificate_key_ = std::move(*key);
+    finalized_ = true;
     if (response->body.is_object()) order_ = response->body;
     common::log::info("acme order finalized",
                       {{"order", order_url_}, {"status", text_member(order_, "status")}});
@@ -276,7 +285,7 @@ class OrderMachine {
   }
 
   common::Result<IssuedCertificate> download() {
-    if (!certificate_key_) {
+    if (!finalized_) {
       return fail(Error::Kind::invalid_input,
                   "unable to download: order valid before we finalized it");
     }
@@ -345,9 +354,19 @@ class OrderMachine {
   std::string order_url_;
   common::json order_;
   crypto::Key certificate_key_;
+  std::string csr_der_;
+  bool finalized_ = false;
 };
 
 }  // namespace
+
+std::vector<std::string> names_for_request(const std::vector<std::string>& names) {
+  std::vector<std::string> ordered = names;
+  auto fits = std::find_if(ordered.begin(), ordered.end(),
+                           [](const std::string& name) { return name.size() <= kMaxCommonName; });
+  if (fits != ordered.end()) std::rotate(ordered.begin(), fits, fits + 1);
+  return ordered;
+}
 
 OrderStatus parse_order_status(std::string_view status) {
   if (status == "pending") return OrderStatus::pending;

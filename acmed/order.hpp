@@ -36,6 +36,13 @@ struct IssuedCertificate {
   std::string key_pem;    // PKCS#8; secret
 };
 
+// The names in the order a certificate request lists them: the first one
+// becomes the Common Name, which holds at most 64 characters (RFC 5280
+// ub-common-name), so the first name that fits goes first. The SANs carry
+// every name either way.
+inline constexpr std::size_t kMaxCommonName = 64;
+std::vector<std::string> names_for_request(const std::vector<std::string>& names);
+
 enum class OrderStatus { pending, ready, processing, valid, invalid, unknown };
 OrderStatus parse_order_status(std::string_view status);
 

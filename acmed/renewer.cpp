@@ -171,8 +171,8 @@ void Renewer::serve_bootstrap() {
     common::log::critical("unable to create the bootstrap key", {{"error", key.error().message}});
     return;
   }
-  auto chain =
-      common::x509::self_signed_pem(key->get(), config_.domains, options_.bootstrap_validity);
+  auto chain = common::x509::self_signed_pem(key->get(), names_for_request(config_.domains),
+                                             options_.bootstrap_validity);
   auto key_pem = common::crypto::private_key_pem(key->get());
   if (!chain || !key_pem) {
     common::log::critical("unable to create the bootstrap certificate",
