@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 #include "acmed/directory.hpp"
-#include "acmed/http_headers.hpp"
+#include "acmed/acme_headers.hpp"
 #include "acmed/nonce_pool.hpp"
 #include "acmed/problem.hpp"
 #include "common/error.hpp"

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "acmed/http_headers.hpp"
+#include "acmed/acme_headers.hpp"
 #include "common/error.hpp"
 #include "common/json.hpp"
 

@@ -1,11 +1,11 @@
-#include "verify/ak_trust.hpp"
+#include "attestd/verify/ak_trust.hpp"
 
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
 #include "common/openssl.hpp"
 #include "common/x509.hpp"
-#include "verify/google_ak_roots.hpp"
+#include "attestd/verify/google_ak_roots.hpp"
 
 namespace attest {
 namespace {

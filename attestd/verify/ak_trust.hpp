@@ -15,7 +15,7 @@
 
 #include "common/crypto.hpp"
 #include "common/error.hpp"
-#include "verify/instance_identity.hpp"
+#include "attestd/verify/instance_identity.hpp"
 
 namespace attest {
 

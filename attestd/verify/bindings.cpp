@@ -1,4 +1,4 @@
-#include "verify/bindings.hpp"
+#include "attestd/verify/bindings.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "verify/boot_events.hpp"
+#include "attestd/verify/boot_events.hpp"
 
 #include <cstring>
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/error.hpp"
-#include "verify/event_log.hpp"
+#include "attestd/verify/event_log.hpp"
 
 namespace attest {
 

@@ -1,4 +1,4 @@
-#include "verify/event_log.hpp"
+#include "attestd/verify/event_log.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "verify/evidence.hpp"
+#include "attestd/verify/evidence.hpp"
 
 #include <charconv>
 

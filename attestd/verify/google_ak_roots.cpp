@@ -1,4 +1,4 @@
-#include "verify/google_ak_roots.hpp"
+#include "attestd/verify/google_ak_roots.hpp"
 
 namespace attest {
 

@@ -1,4 +1,4 @@
-#include "verify/instance_identity.hpp"
+#include "attestd/verify/instance_identity.hpp"
 
 #include <vector>
 

@@ -1,7 +1,7 @@
-#include "verify/measurements.hpp"
+#include "attestd/verify/measurements.hpp"
 
 #include "common/crypto.hpp"
-#include "verify/evidence.hpp"
+#include "attestd/verify/evidence.hpp"
 
 namespace attest {
 namespace {

@@ -1,4 +1,4 @@
-#include "verify/runtime_log.hpp"
+#include "attestd/verify/runtime_log.hpp"
 
 #include "common/crypto.hpp"
 

@@ -1,4 +1,4 @@
-#include "verify/tpm_quote.hpp"
+#include "attestd/verify/tpm_quote.hpp"
 
 #include <openssl/bn.h>
 #include <openssl/ecdsa.h>

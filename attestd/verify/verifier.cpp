@@ -1,13 +1,13 @@
-#include "verify/verifier.hpp"
+#include "attestd/verify/verifier.hpp"
 
 #include <algorithm>
 #include <set>
 
 #include "common/crypto.hpp"
 #include "common/ipc_contracts.hpp"
-#include "verify/bindings.hpp"
-#include "verify/event_log.hpp"
-#include "verify/tpm_quote.hpp"
+#include "attestd/verify/bindings.hpp"
+#include "attestd/verify/event_log.hpp"
+#include "attestd/verify/tpm_quote.hpp"
 
 namespace attest {
 namespace {

@@ -15,11 +15,11 @@
 
 #include "common/error.hpp"
 #include "common/json.hpp"
-#include "verify/ak_trust.hpp"
-#include "verify/boot_events.hpp"
-#include "verify/evidence.hpp"
-#include "verify/measurements.hpp"
-#include "verify/runtime_log.hpp"
+#include "attestd/verify/ak_trust.hpp"
+#include "attestd/verify/boot_events.hpp"
+#include "attestd/verify/evidence.hpp"
+#include "attestd/verify/measurements.hpp"
+#include "attestd/verify/runtime_log.hpp"
 
 namespace attest {
 

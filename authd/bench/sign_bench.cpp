@@ -9,8 +9,8 @@
 #include <string>
 
 #include "common/json.hpp"
-#include "key_ring.hpp"
-#include "provider.hpp"
+#include "authd/key_ring.hpp"
+#include "authd/provider.hpp"
 
 int main(int argc, char** argv) {
   double seconds = 3;

@@ -5,7 +5,7 @@
 
 #include "acmed/config.hpp"
 #include "acmed/directory.hpp"
-#include "acmed/http_headers.hpp"
+#include "acmed/acme_headers.hpp"
 #include "acmed/jws.hpp"
 #include "acmed/nonce_pool.hpp"
 #include "acmed/options.hpp"

@@ -30,12 +30,12 @@
 #include "fixtures/process.hpp"
 #include "fixtures/swtpm.hpp"
 #include "swtpm_helpers.hpp"
-#include "verify/bindings.hpp"
-#include "verify/boot_events.hpp"
-#include "verify/event_log.hpp"
-#include "verify/evidence.hpp"
-#include "verify/google_ak_roots.hpp"
-#include "verify/verifier.hpp"
+#include "attestd/verify/bindings.hpp"
+#include "attestd/verify/boot_events.hpp"
+#include "attestd/verify/event_log.hpp"
+#include "attestd/verify/evidence.hpp"
+#include "attestd/verify/google_ak_roots.hpp"
+#include "attestd/verify/verifier.hpp"
 
 namespace {
 

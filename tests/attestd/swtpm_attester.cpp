@@ -10,13 +10,13 @@
 #include "common/crypto.hpp"
 #include "common/ipc_contracts.hpp"
 #include "common/x509.hpp"
-#include "daemon/attester.hpp"
-#include "daemon/runtime_config.hpp"
+#include "attestd/attester.hpp"
+#include "attestd/runtime_config.hpp"
 #include "fixtures/gce_vtpm.hpp"
 #include "fixtures/swtpm.hpp"
 #include "swtpm_helpers.hpp"
-#include "verify/ak_trust.hpp"
-#include "verify/tpm_quote.hpp"
+#include "attestd/verify/ak_trust.hpp"
+#include "attestd/verify/tpm_quote.hpp"
 
 namespace {
 

@@ -7,9 +7,9 @@
 #include "common/crypto.hpp"
 #include "common/x509.hpp"
 #include "fixtures/gce_vtpm.hpp"
-#include "verify/ak_trust.hpp"
-#include "verify/google_ak_roots.hpp"
-#include "verify/instance_identity.hpp"
+#include "attestd/verify/ak_trust.hpp"
+#include "attestd/verify/google_ak_roots.hpp"
+#include "attestd/verify/instance_identity.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
-#include "verify/bindings.hpp"
+#include "attestd/verify/bindings.hpp"
 
 namespace {
 

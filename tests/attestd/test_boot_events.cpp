@@ -4,8 +4,8 @@
 #include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
-#include "verify/boot_events.hpp"
-#include "verify/event_log.hpp"
+#include "attestd/verify/boot_events.hpp"
+#include "attestd/verify/event_log.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
-#include "verify/event_log.hpp"
+#include "attestd/verify/event_log.hpp"
 
 namespace {
 

@@ -2,7 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
-#include "verify/tpm_quote.hpp"
+#include "attestd/verify/tpm_quote.hpp"
 
 namespace {
 

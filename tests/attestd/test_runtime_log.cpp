@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
-#include "verify/runtime_log.hpp"
+#include "attestd/verify/runtime_log.hpp"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <vector>
 
-#include "config_updates.hpp"
+#include "authd/config_updates.hpp"
 #include "fixtures/metadata_server.hpp"
 #include "fixtures/process.hpp"
 #include "flow.hpp"

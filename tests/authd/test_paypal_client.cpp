@@ -5,7 +5,7 @@
 
 #include "browser.hpp"
 #include "fixtures/paypal_sandbox.hpp"
-#include "paypal_client.hpp"
+#include "authd/paypal_client.hpp"
 
 namespace {
 

@@ -11,14 +11,14 @@
 #include "common/http_server.hpp"
 #include "common/listen_fds.hpp"
 #include "common/x509.hpp"
-#include "config.hpp"
+#include "authd/config.hpp"
 #include "fixtures/paypal_sandbox.hpp"
 #include "fixtures/process.hpp"
 #include "flow.hpp"
 #include "jwt_check.hpp"
-#include "key_ring.hpp"
-#include "provider.hpp"
-#include "routes.hpp"
+#include "authd/key_ring.hpp"
+#include "authd/provider.hpp"
+#include "authd/routes.hpp"
 
 #include <thread>
 

@@ -3,8 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "config_source.hpp"
-#include "crc32c.hpp"
+#include "authd/config_loader.hpp"
+#include "authd/crc32c.hpp"
 #include "fixtures/metadata_server.hpp"
 #include "fixtures/secret_manager.hpp"
 

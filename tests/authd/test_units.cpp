@@ -4,19 +4,19 @@
 #include <gtest/gtest.h>
 
 #include "common/crypto.hpp"
-#include "config.hpp"
-#include "crc32c.hpp"
+#include "authd/config.hpp"
+#include "authd/crc32c.hpp"
 #include "flow.hpp"
-#include "html_pages.hpp"
-#include "http_headers.hpp"
-#include "key_ring.hpp"
-#include "options.hpp"
-#include "paypal_client.hpp"
-#include "pkce.hpp"
-#include "provider.hpp"
-#include "rate_limiter.hpp"
-#include "secret_manager.hpp"
-#include "ttl_store.hpp"
+#include "authd/html_pages.hpp"
+#include "authd/http_fields.hpp"
+#include "authd/key_ring.hpp"
+#include "authd/options.hpp"
+#include "authd/paypal_client.hpp"
+#include "authd/pkce.hpp"
+#include "authd/provider.hpp"
+#include "authd/rate_limiter.hpp"
+#include "authd/secret_manager.hpp"
+#include "authd/ttl_store.hpp"
 
 namespace {
 

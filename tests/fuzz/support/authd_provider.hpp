@@ -11,9 +11,9 @@
 
 #include "common/crypto.hpp"
 #include "common/json.hpp"
-#include "config.hpp"
-#include "key_ring.hpp"
-#include "provider.hpp"
+#include "authd/config.hpp"
+#include "authd/key_ring.hpp"
+#include "authd/provider.hpp"
 
 // The query parser of authd's HTTP server: cpp-httplib's, or since the
 // server rewrite common/http_message's (docs/fuzzing.md).

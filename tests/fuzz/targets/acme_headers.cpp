@@ -1,4 +1,4 @@
-// HTTP headers from the ACME CA (acmed/http_headers): Retry-After (seconds
+// HTTP headers from the ACME CA (acmed/acme_headers): Retry-After (seconds
 // or an HTTP date), Link (rel="up", "alternate") and RFC 3339 times (ARI,
 // order expiry). Input: header lines; the first selects the parser of each.
 #include <cstddef>
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "acmed/http_headers.hpp"
+#include "acmed/acme_headers.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -10,7 +10,7 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "fuzz_support.hpp"
-#include "verify/ak_trust.hpp"
+#include "attestd/verify/ak_trust.hpp"
 
 namespace {
 

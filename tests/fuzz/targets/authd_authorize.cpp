@@ -1,4 +1,4 @@
-// authd's /authorize query (authd/src/provider_authorize): the parameters a
+// authd's /authorize query (authd/provider_authorize): the parameters a
 // browser brings from any web page, parsed by cpp-httplib as authd's server
 // parses them, then validated by the provider.
 #include <cstddef>

@@ -1,5 +1,5 @@
 // The login cookie and PayPal's redirect back to /callback
-// (authd/src/http_headers read_cookie, provider_callback): the Cookie header
+// (authd/http_fields read_cookie, provider_callback): the Cookie header
 // a browser sends and the query it comes back with. Input: the Cookie header
 // value, a line break, the query string.
 #include <cstddef>
@@ -8,7 +8,7 @@
 
 #include "authd_provider.hpp"
 #include "fuzz_support.hpp"
-#include "http_headers.hpp"
+#include "authd/http_fields.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::quiet_logs();

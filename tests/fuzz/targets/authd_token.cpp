@@ -1,5 +1,5 @@
-// authd's /token request (authd/src/provider_token, client_auth,
-// http_headers parse_form): a relying party's form body and its
+// authd's /token request (authd/provider_token, client_auth,
+// http_fields parse_form): a relying party's form body and its
 // Authorization: Basic header. Input: the header value, a line break, the body.
 #include <cstddef>
 #include <cstdint>
@@ -7,7 +7,7 @@
 
 #include "authd_provider.hpp"
 #include "fuzz_support.hpp"
-#include "http_headers.hpp"
+#include "authd/http_fields.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::quiet_logs();

@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "verify/boot_events.hpp"
-#include "verify/event_log.hpp"
+#include "attestd/verify/boot_events.hpp"
+#include "attestd/verify/event_log.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto log =

@@ -5,8 +5,8 @@
 #include <string_view>
 
 #include "common/json.hpp"
-#include "verify/bindings.hpp"
-#include "verify/evidence.hpp"
+#include "attestd/verify/bindings.hpp"
+#include "attestd/verify/evidence.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto document = common::parse_json(std::string_view(reinterpret_cast<const char*>(data), size));

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "verify/instance_identity.hpp"
+#include "attestd/verify/instance_identity.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto identity = attest::parse_gce_instance_identity(

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "common/json.hpp"
-#include "verify/measurements.hpp"
+#include "attestd/verify/measurements.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto document = common::parse_json(std::string_view(reinterpret_cast<const char*>(data), size));

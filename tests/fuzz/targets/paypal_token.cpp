@@ -1,12 +1,12 @@
 // PayPal's token and userinfo answers as authd's PayPal client receives them
-// (authd/src/paypal_client): the code exchange, then the userinfo call with
+// (authd/paypal_client): the code exchange, then the userinfo call with
 // the access token it returned.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "fuzz_support.hpp"
-#include "paypal_client.hpp"
+#include "authd/paypal_client.hpp"
 
 namespace {
 

@@ -1,10 +1,10 @@
-// PayPal's userinfo answer (authd/src/paypal_client): the person's identity
+// PayPal's userinfo answer (authd/paypal_client): the person's identity
 // that becomes the id_token's claims.
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
-#include "paypal_client.hpp"
+#include "authd/paypal_client.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   (void)authd::parse_paypal_userinfo(std::string(reinterpret_cast<const char*>(data), size));

@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "common/json.hpp"
-#include "verify/runtime_log.hpp"
+#include "attestd/verify/runtime_log.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto log = common::parse_json(std::string_view(reinterpret_cast<const char*>(data), size));

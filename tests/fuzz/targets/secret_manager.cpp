@@ -1,11 +1,11 @@
-// Secret Manager's accessSecretVersion answer (authd/src/secret_manager):
+// Secret Manager's accessSecretVersion answer (authd/secret_manager):
 // the PayPal client secret arrives base64 inside JSON, checksummed.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "fuzz_support.hpp"
-#include "secret_manager.hpp"
+#include "authd/secret_manager.hpp"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   fuzz::quiet_logs();

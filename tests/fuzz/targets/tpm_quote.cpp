@@ -12,7 +12,7 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "fuzz_support.hpp"
-#include "verify/tpm_quote.hpp"
+#include "attestd/verify/tpm_quote.hpp"
 
 namespace {
 

@@ -20,9 +20,9 @@
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "fuzz_support.hpp"
-#include "verify/instance_identity.hpp"
-#include "verify/measurements.hpp"
-#include "verify/verifier.hpp"
+#include "attestd/verify/instance_identity.hpp"
+#include "attestd/verify/measurements.hpp"
+#include "attestd/verify/verifier.hpp"
 
 namespace {
 

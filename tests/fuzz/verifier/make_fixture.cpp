@@ -20,10 +20,10 @@
 #include "fixtures/metadata_server.hpp"
 #include "fixtures/process.hpp"
 #include "fixtures/swtpm.hpp"
-#include "verify/boot_events.hpp"
-#include "verify/event_log.hpp"
-#include "verify/measurements.hpp"
-#include "verify/verifier.hpp"
+#include "attestd/verify/boot_events.hpp"
+#include "attestd/verify/event_log.hpp"
+#include "attestd/verify/measurements.hpp"
+#include "attestd/verify/verifier.hpp"
 
 namespace {
 
