@@ -56,7 +56,7 @@ std::string dump(const json& value) {
 }
 
 bool reserved(std::string_view key) {
-  return key == "severity" || key == "component" || key == "message";
+  return key == "severity" || key == "component" || key == "event" || key == "message";
 }
 
 // One write(2) for the whole line: lines from several threads (or several
@@ -80,13 +80,15 @@ void set_component(std::string component) {
 
 void set_min_severity(Severity severity) { g_min_severity = static_cast<int>(severity); }
 
-std::string format_line(Severity severity, std::string_view message, Fields fields) {
+std::string format_line(Severity severity, Event event, std::string_view message, Fields fields) {
   // Built by hand so that the Cloud Logging fields come first, in a fixed
   // order, before the free fields in the caller's order.
   std::string line = "{\"severity\":";
   line += dump(json(severity_name(severity)));
   line += ",\"component\":";
   line += dump(json(current_component()));
+  line += ",\"event\":";
+  line += dump(json(event.name));
   line += ",\"message\":";
   line += dump(json(message));
   for (const auto& [key, value] : fields) {
@@ -100,9 +102,17 @@ std::string format_line(Severity severity, std::string_view message, Fields fiel
   return line;
 }
 
-void write(Severity severity, std::string_view message, Fields fields) {
+void write(Severity severity, Event event, std::string_view message, Fields fields) {
   if (static_cast<int>(severity) < g_min_severity.load(std::memory_order_relaxed)) return;
-  write_all(format_line(severity, message, fields));
+  write_all(format_line(severity, event, message, fields));
+}
+
+std::string format_line(Severity severity, std::string_view message, Fields fields) {
+  return format_line(severity, Event{"unnamed"}, message, fields);
+}
+
+void write(Severity severity, std::string_view message, Fields fields) {
+  write(severity, Event{"unnamed"}, message, fields);
 }
 
 }  // namespace common::log

@@ -17,12 +17,16 @@ namespace {
 
 namespace log = common::log;
 
-TEST(Log, LineHasCloudLoggingFieldsFirst) {
+TEST(Log, LineHasCloudLoggingFieldsFirstThenTheEvent) {
   log::set_component("testd");
-  std::string line = log::format_line(log::Severity::warning, "disk \"full\"", {{"free", 3}});
+  std::string line = log::format_line(log::Severity::warning, log::Event{"disk.full"},
+                                      "disk \"full\"", {{"free", 3}});
   ASSERT_FALSE(line.empty());
   EXPECT_EQ(line.back(), '\n');
-  EXPECT_EQ(line.rfind("{\"severity\":\"WARNING\",\"component\":\"testd\",\"message\":", 0), 0U)
+  EXPECT_EQ(line.rfind("{\"severity\":\"WARNING\",\"component\":\"testd\",\"event\":\"disk.full\","
+                       "\"message\":",
+                       0),
+            0U)
       << line;
   auto parsed = common::parse_json(line);
   ASSERT_TRUE(parsed) << line;
@@ -55,11 +59,14 @@ TEST(Log, SecretIsNeverPrinted) {
 }
 
 TEST(Log, FieldsCannotShadowFixedOnesAndBadUtf8IsSafe) {
-  std::string line = log::format_line(log::Severity::info, "a\xff", {{"severity", "fake"}});
+  std::string line = log::format_line(log::Severity::info, log::Event{"x.y"}, "a\xff",
+                                      {{"severity", "fake"}, {"event", "forged"}});
   auto parsed = common::parse_json(line);
   ASSERT_TRUE(parsed) << line;
   EXPECT_EQ((*parsed)["severity"], "INFO");
   EXPECT_EQ((*parsed)["field_severity"], "fake");
+  EXPECT_EQ((*parsed)["event"], "x.y");
+  EXPECT_EQ((*parsed)["field_event"], "forged");
 }
 
 // Redirects stderr to a file for the lifetime of the object.
