@@ -52,7 +52,7 @@ class OrderMachine {
  public:
   OrderMachine(AcmeTransport& transport, const Directory& directory, const Account& account,
                ChallengeBook& book, const OrderRequest& request, const PollPolicy& poll,
-               StopSignal& stop)
+               StopSignal& stop, const OrderJournal& journal)
       : transport_(transport),
         directory_(directory),
         account_(account),
@@ -60,6 +60,7 @@ class OrderMachine {
         request_(request),
         poll_(poll),
         stop_(stop),
+        journal_(journal),
         deadline_(std::chrono::steady_clock::now() + poll.order_deadline) {}
 
   common::Result<IssuedCertificate> run() {
@@ -67,6 +68,29 @@ class OrderMachine {
     // (Let's Encrypt counts new orders per account).
     if (auto prepared = prepare_request(); !prepared) return std::unexpected(prepared.error());
     if (auto created = create(); !created) return std::unexpected(created.error());
+    return advance();
+  }
+
+  common::Result<IssuedCertificate> resume(const ResumedOrder& saved) {
+    auto key = crypto::load_private_key_pem(saved.key_pem);
+    if (!key) return std::unexpected(common::wrap(key.error(), "unable to resume the order"));
+    if (auto prepared = prepare_request(std::move(*key)); !prepared) {
+      return std::unexpected(prepared.error());
+    }
+    order_url_ = saved.url;
+    finalized_ = true;  // perhaps: a valid order is then downloaded with this key
+    auto response = post_as_get(order_url_);
+    if (!response)
+      return std::unexpected(common::wrap(response.error(), "unable to resume the order"));
+    order_ = response->body;
+    common::log::info(common::log::Event{"order.resumed"}, "order resumed",
+                      {{"order", order_url_}, {"status", text_member(order_, "status")}});
+    return advance();
+  }
+
+ private:
+  // The order's state machine: one step per status until valid or invalid.
+  common::Result<IssuedCertificate> advance() {
     for (;;) {
       switch (parse_order_status(text_member(order_, "status"))) {
         case OrderStatus::pending:
@@ -97,7 +121,6 @@ class OrderMachine {
     }
   }
 
- private:
   common::Result<AcmeResponse> post_as_get(const std::string& url, std::string_view accept = {}) {
     return transport_.post(url, account_.key.get(), account_.url, std::nullopt, accept);
   }
@@ -258,13 +281,17 @@ class OrderMachine {
     return token + "." + crypto::base64url(crypto::jwk_thumbprint(*jwk));
   }
 
-  common::Status prepare_request() {
-    auto key = crypto::generate_p256();
-    if (!key)
-      return std::unexpected(common::wrap(key.error(), "unable to create the certificate key"));
-    auto csr = common::x509::csr_der(key->get(), names_for_request(request_.names));
+  common::Status prepare_request(crypto::Key key = {}) {
+    if (!key) {
+      auto fresh = crypto::generate_p256();
+      if (!fresh) {
+        return std::unexpected(common::wrap(fresh.error(), "unable to create the certificate key"));
+      }
+      key = std::move(*fresh);
+    }
+    auto csr = common::x509::csr_der(key.get(), names_for_request(request_.names));
     if (!csr) return std::unexpected(common::wrap(csr.error(), "unable to build the CSR"));
-    certificate_key_ = std::move(*key);
+    certificate_key_ = std::move(key);
     csr_der_ = std::move(*csr);
     return {};
   }
@@ -273,6 +300,11 @@ class OrderMachine {
     const std::string finalize_url = text_member(order_, "finalize");
     if (finalize_url.empty())
       return fail(Error::Kind::invalid_input, "unable to finalize: no finalize URL");
+    if (journal_.finalizing) {
+      auto key_pem = crypto::private_key_pem(certificate_key_.get());
+      if (!key_pem) return std::unexpected(key_pem.error());
+      journal_.finalizing(order_url_, *key_pem);
+    }
     auto response = transport_.post(finalize_url, account_.key.get(), account_.url,
                                     common::json{{"csr", crypto::base64url(csr_der_)}});
     if (!response)
@@ -281,6 +313,7 @@ class OrderMachine {
     if (response->body.is_object()) order_ = response->body;
     common::log::info("acme order finalized",
                       {{"order", order_url_}, {"status", text_member(order_, "status")}});
+    if (stop_.requested()) return fail(Error::Kind::environment, "stopping");
     return {};
   }
 
@@ -350,6 +383,7 @@ class OrderMachine {
   const OrderRequest& request_;
   const PollPolicy& poll_;
   StopSignal& stop_;
+  const OrderJournal& journal_;
   std::chrono::steady_clock::time_point deadline_;
   std::string order_url_;
   common::json order_;
@@ -381,8 +415,18 @@ common::Result<IssuedCertificate> issue_certificate(AcmeTransport& transport,
                                                     const Directory& directory,
                                                     const Account& account, ChallengeBook& book,
                                                     const OrderRequest& request,
-                                                    const PollPolicy& poll, StopSignal& stop) {
-  return OrderMachine(transport, directory, account, book, request, poll, stop).run();
+                                                    const PollPolicy& poll, StopSignal& stop,
+                                                    const OrderJournal& journal) {
+  return OrderMachine(transport, directory, account, book, request, poll, stop, journal).run();
+}
+
+common::Result<IssuedCertificate> resume_order(AcmeTransport& transport, const Directory& directory,
+                                               const Account& account, ChallengeBook& book,
+                                               const OrderRequest& request, const PollPolicy& poll,
+                                               StopSignal& stop, const ResumedOrder& order,
+                                               const OrderJournal& journal) {
+  return OrderMachine(transport, directory, account, book, request, poll, stop, journal)
+      .resume(order);
 }
 
 }  // namespace acmed

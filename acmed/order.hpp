@@ -6,6 +6,7 @@
 // server's problem. The certificate key is born here and never leaves RAM.
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,19 @@ struct IssuedCertificate {
 inline constexpr std::size_t kMaxCommonName = 64;
 std::vector<std::string> names_for_request(const std::vector<std::string>& names);
 
+// Hears about an order before its finalize is sent, so that a process that
+// dies after the CA issued can resume the order (resume_order) instead of
+// ordering again.
+struct OrderJournal {
+  std::function<void(const std::string& order_url, const std::string& key_pem)> finalizing;
+};
+
+// An order saved by a journal: its URL and the key of its CSR (PKCS#8).
+struct ResumedOrder {
+  std::string url;
+  std::string key_pem;
+};
+
 enum class OrderStatus { pending, ready, processing, valid, invalid, unknown };
 OrderStatus parse_order_status(std::string_view status);
 
@@ -50,6 +64,16 @@ common::Result<IssuedCertificate> issue_certificate(AcmeTransport& transport,
                                                     const Directory& directory,
                                                     const Account& account, ChallengeBook& book,
                                                     const OrderRequest& request,
-                                                    const PollPolicy& poll, StopSignal& stop);
+                                                    const PollPolicy& poll, StopSignal& stop,
+                                                    const OrderJournal& journal = {});
+
+// Picks a saved order up where it is: downloads a valid one, polls one being
+// processed, finalizes a ready one with the saved key; an invalid or unknown
+// one is an error (the caller orders anew).
+common::Result<IssuedCertificate> resume_order(AcmeTransport& transport, const Directory& directory,
+                                               const Account& account, ChallengeBook& book,
+                                               const OrderRequest& request, const PollPolicy& poll,
+                                               StopSignal& stop, const ResumedOrder& order,
+                                               const OrderJournal& journal = {});
 
 }  // namespace acmed

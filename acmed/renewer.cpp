@@ -24,6 +24,12 @@ std::chrono::steady_clock::time_point to_steady(Clock::time_point wake) {
          duration_cast<std::chrono::steady_clock::duration>(delay);
 }
 
+bool same_names(std::vector<std::string> a, std::vector<std::string> b) {
+  std::sort(a.begin(), a.end());
+  std::sort(b.begin(), b.end());
+  return a == b;
+}
+
 std::string join_url(const std::string& base, const std::string& path) {
   if (!base.empty() && base.back() == '/') return base + path;
   return base + "/" + path;
@@ -42,11 +48,12 @@ Renewer::Renewer(RenewerOptions options, const common::MetadataClient& metadata,
       stop_(stop),
       inbox_(inbox),
       backoff_(options_.retry_initial, options_.retry_max),
-      random_(std::random_device{}()) {}
+      random_(std::random_device{}()),
+      state_(options_.state_dir) {}
 
 void Renewer::run() {
   if (!load_configuration()) return;
-  serve_bootstrap();
+  restore_state();
   transport_.emplace(TransportOptions{config_.ca_pem});
   next_poll_ = std::chrono::steady_clock::now() + options_.config_poll;
   while (!stop_.requested()) {
@@ -249,14 +256,7 @@ Renewer::Decision Renewer::decide(const Directory& directory) {
 }
 
 Clock::time_point Renewer::issue(const Directory& directory) {
-  if (!account_) {
-    auto key = common::crypto::generate_p256();
-    if (!key) return after_failure(key.error());
-    auto account = register_account(*transport_, directory, std::move(*key),
-                                    AccountOptions{config_.contacts, config_.eab});
-    if (!account) return after_failure(account.error());
-    account_.emplace(std::move(*account));
-  }
+  if (auto ready = ensure_account(directory); !ready) return after_failure(ready.error());
   OrderRequest request{config_.domains, config_.profile, {}, config_.preferred_issuer};
   // RFC 9773 §5: the replaced certificate must be the same account's and
   // share a name with the order (a changed name set may still qualify).
@@ -264,12 +264,15 @@ Clock::time_point Renewer::issue(const Directory& directory) {
       current_->account_url == account_->url && share_a_name(current_->names, request.names)) {
     request.replaces = current_->cert_id;
   }
-  auto issued =
-      issue_certificate(*transport_, directory, *account_, book_, request, options_.poll, stop_);
+  auto issued = order_or_resume(directory, request);
   if (!issued) {
     const auto& problem = transport_->last_problem();
-    if (problem && (problem->is("accountDoesNotExist") || problem->is("unauthorized"))) {
+    // Only a CA that no longer knows the account ends it (RFC 8555 §7.3.1);
+    // "unauthorized" is about an order or a name, and a new account for it
+    // would spend the CA's limit on accounts per address.
+    if (problem && problem->is("accountDoesNotExist")) {
       account_.reset();  // register again next time
+      state_.forget_account();
     }
     if (!request.replaces.empty() && problem && problem->status >= 400 && problem->status < 500 &&
         !problem->is("rateLimited") && !problem->is("badNonce")) {
@@ -286,6 +289,7 @@ Clock::time_point Renewer::issue(const Directory& directory) {
   }
   current_ = Current{issued->chain_pem,    leaf->not_before, leaf->not_after,
                      cert_id.value_or(""), leaf->dns_names,  account_->url};
+  keep(*issued);
   ari_.reset();
   reorder_ = false;
   send_replaces_ = true;
@@ -298,6 +302,100 @@ Clock::time_point Renewer::issue(const Directory& directory) {
                                              {"ari_cert_id", current_->cert_id}});
   (void)common::notify::status("certificate issued");
   return Clock::now();  // decide the renewal time on the next cycle
+}
+
+// The account of this CA: the one in RAM, else a new registration, kept in
+// the state directory so that a restart does not register again.
+common::Status Renewer::ensure_account(const Directory& directory) {
+  if (account_) return {};
+  auto key = common::crypto::generate_p256();
+  if (!key) return std::unexpected(key.error());
+  auto account = register_account(*transport_, directory, std::move(*key),
+                                  AccountOptions{config_.contacts, config_.eab});
+  if (!account) return std::unexpected(account.error());
+  account_.emplace(std::move(*account));
+  auto key_pem = common::crypto::private_key_pem(account_->key.get());
+  if (!key_pem) return {};
+  if (auto saved = state_.save(SavedAccount{config_.directory_url, account_->url, *key_pem});
+      !saved) {
+    common::log::warning(common::log::Event{"state.not_saved"}, "unable to save the account",
+                         {{"reason", saved.error().message}});
+  }
+  return {};
+}
+
+// Resumes the order a previous run finalized (for this CA, account and
+// names), else orders anew; the order is journaled before its finalize.
+common::Result<IssuedCertificate> Renewer::order_or_resume(const Directory& directory,
+                                                           const OrderRequest& request) {
+  const OrderJournal journal{[this](const std::string& url, const std::string& key_pem) {
+    const SavedOrder order{config_.directory_url, account_->url, config_.domains, url, key_pem};
+    if (auto saved = state_.save(order); !saved) {
+      common::log::warning(common::log::Event{"state.not_saved"}, "unable to save the order",
+                           {{"reason", saved.error().message}});
+    }
+  }};
+  auto saved = state_.order();
+  if (saved && saved->directory_url == config_.directory_url &&
+      saved->account_url == account_->url && same_names(saved->names, config_.domains)) {
+    auto resumed = resume_order(*transport_, directory, *account_, book_, request, options_.poll,
+                                stop_, ResumedOrder{saved->url, saved->key_pem}, journal);
+    if (resumed || stop_.requested()) return resumed;
+    common::log::warning(common::log::Event{"order.not_resumed"}, "unable to resume the order",
+                         {{"reason", resumed.error().message}, {"order", saved->url}});
+  }
+  state_.forget_order();
+  return issue_certificate(*transport_, directory, *account_, book_, request, options_.poll, stop_,
+                           journal);
+}
+
+// The new certificate replaces the saved one and ends the saved order.
+void Renewer::keep(const IssuedCertificate& issued) {
+  const SavedCertificate record{config_.directory_url, config_.domains, issued.chain_pem,
+                                issued.key_pem, account_->url};
+  if (auto saved = state_.save(record); !saved) {
+    common::log::warning(common::log::Event{"state.not_saved"}, "unable to save the certificate",
+                         {{"reason", saved.error().message}});
+  }
+  state_.forget_order();
+}
+
+// A restart picks up the account and certificate of the previous run, when
+// they are for the configured CA and names: no new account, no new order,
+// and consumers keep the CA's certificate instead of a bootstrap one.
+void Renewer::restore_state() {
+  if (auto saved = state_.account(); saved && saved->directory_url == config_.directory_url) {
+    if (auto key = common::crypto::load_private_key_pem(saved->key_pem)) {
+      account_.emplace(Account{std::move(*key), saved->url});
+      common::log::info(common::log::Event{"account.restored"}, "account restored",
+                        {{"account", saved->url}});
+    }
+  }
+  if (!restore_certificate()) serve_bootstrap();
+}
+
+bool Renewer::restore_certificate() {
+  auto saved = state_.certificate();
+  if (!saved || saved->directory_url != config_.directory_url ||
+      !same_names(saved->names, config_.domains)) {
+    return false;
+  }
+  auto leaf = common::x509::describe_leaf_pem(saved->chain_pem);
+  auto key = common::crypto::load_private_key_pem(saved->key_pem);
+  if (!leaf || !key || leaf->not_after <= Clock::now()) return false;
+  auto spki = common::crypto::spki_sha256(key->get());
+  if (!spki || *spki != leaf->spki_sha256) return false;
+  if (auto published = handoff_.publish({saved->chain_pem, saved->key_pem, false}); !published) {
+    return false;
+  }
+  current_ = Current{saved->chain_pem, leaf->not_before,
+                     leaf->not_after,  ari_certificate_id(saved->chain_pem).value_or(""),
+                     leaf->dns_names,  saved->account_url};
+  common::log::notice(common::log::Event{"certificate.restored"}, "certificate restored",
+                      {{"names", leaf->dns_names},
+                       {"serial", leaf->serial_hex},
+                       {"not_after", format_rfc3339(leaf->not_after)}});
+  return true;
 }
 
 Clock::time_point Renewer::after_failure(const common::Error& error) {

@@ -25,8 +25,10 @@
 #include "acmed/http01_responder.hpp"
 #include "acmed/order.hpp"
 #include "acmed/renewal_info.hpp"
+#include "acmed/state_store.hpp"
 #include "acmed/stop_signal.hpp"
 #include "common/backoff.hpp"
+#include "common/ipc_contracts.hpp"
 #include "common/metadata.hpp"
 
 namespace acmed {
@@ -41,6 +43,9 @@ struct RenewerOptions {
   std::chrono::seconds bootstrap_validity{7 * 24 * 3600};
   std::chrono::milliseconds config_poll{30000};  // metadata source only
   PollPolicy poll;
+  // Account, certificate and finalized order kept across restarts of the
+  // process (state_store.hpp): init's `rundir acmed`, on tmpfs.
+  std::string state_dir = common::contract::runtime_dir() + "/acmed";
 };
 
 class Renewer {
@@ -70,6 +75,8 @@ class Renewer {
   };
 
   bool load_configuration();
+  void restore_state();
+  bool restore_certificate();
   void serve_bootstrap();
   bool sleep_until(Clock::time_point wake);
   bool follow_configuration();
@@ -78,6 +85,10 @@ class Renewer {
   Decision decide(const Directory& directory);
   void refresh_renewal_info(const Directory& directory);
   Clock::time_point issue(const Directory& directory);
+  common::Status ensure_account(const Directory& directory);
+  common::Result<IssuedCertificate> order_or_resume(const Directory& directory,
+                                                    const OrderRequest& request);
+  void keep(const IssuedCertificate& issued);
   Clock::time_point after_failure(const common::Error& error);
 
   RenewerOptions options_;
@@ -98,6 +109,7 @@ class Renewer {
   bool send_replaces_ = true;
   common::Backoff backoff_;
   std::mt19937_64 random_;
+  StateStore state_;
 };
 
 }  // namespace acmed
