@@ -5,16 +5,20 @@
 # (snapshot). Local run for people and for tests; see docs/image.md.
 #
 #   run-qemu.sh --disk=disk.raw [--serial-log=FILE] [--memory=MiB]
-#               [--netdev-extra=,hostfwd=...] [--monitor=SOCKET] [--tpm-state=DIR]
+#               [--netdev-extra=,hostfwd=...] [--monitor=SOCKET]
+#               [--tpm-state=DIR | --tpm-dir=DIR]
 # --tpm-state: start the TPM from a copy of this swtpm state directory (what
 # GCE provisions into a vTPM: the AK template and certificate in NV); the
 # directory itself is never changed.
+# --tpm-dir: keep the TPM's state in this directory, changed in place, so
+# that its NV outlives the boot as a GCE vTPM's does for the life of the
+# instance (egressd's month count; tests/e2e/test_egress_budget.cpp).
 # Env: OVMF_CODE, OVMF_VARS (default: Debian's ovmf 4M builds), QEMU, SWTPM.
 set -euo pipefail
 step_name=run-qemu
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-disk="" serial_log="" memory=1024 netdev_extra="" monitor="" tpm_state=""
+disk="" serial_log="" memory=1024 netdev_extra="" monitor="" tpm_state="" tpm_dir=""
 for arg in "$@"; do
   case "$arg" in
     --disk=*) disk=${arg#*=} ;;
@@ -23,6 +27,7 @@ for arg in "$@"; do
     --netdev-extra=*) netdev_extra=${arg#*=} ;;
     --monitor=*) monitor=${arg#*=} ;;
     --tpm-state=*) tpm_state=${arg#*=} ;;
+    --tpm-dir=*) tpm_dir=${arg#*=} ;;
     *) die "unknown argument $arg" ;;
   esac
 done
@@ -43,7 +48,13 @@ if [[ -n "$tpm_state" ]]; then
   [[ -d "$tpm_state" ]] || die "unable to read TPM state '$tpm_state': no such directory"
   cp -a "$tpm_state/." "$state/"
 fi
-"${SWTPM:-swtpm}" socket --tpm2 --tpmstate dir="$state" \
+tpm_state_dir=$state
+if [[ -n "$tpm_dir" ]]; then
+  [[ -z "$tpm_state" ]] || die "--tpm-state and --tpm-dir exclude each other"
+  [[ -d "$tpm_dir" ]] || die "unable to use TPM directory '$tpm_dir': no such directory"
+  tpm_state_dir=$tpm_dir
+fi
+"${SWTPM:-swtpm}" socket --tpm2 --tpmstate dir="$tpm_state_dir" \
   --ctrl type=unixio,path="$state/swtpm.sock" --terminate &
 swtpm_pid=$!
 for _ in $(seq 100); do [[ -S "$state/swtpm.sock" ]] && break; sleep 0.05; done

@@ -112,12 +112,20 @@ std::filesystem::path Simulation::provision_tpm() {
 }
 
 void Simulation::boot() {
-  if (qemu_) throw std::runtime_error("the appliance is already booted");
+  if (qemu_running()) throw std::runtime_error("the appliance is already booted");
+  qemu_.reset();
   const auto disk = options_.image_dir / "disk.raw";
   if (!std::filesystem::exists(disk)) throw std::runtime_error("no disk image at " + disk.string());
   std::filesystem::remove(serial_log_);
   std::filesystem::remove(monitor_socket_);
-  const auto tpm_state = provision_tpm();
+  std::string tpm_flag;
+  if (options_.keep_tpm_state) {
+    const auto kept = work_dir_ / "tpm-kept";
+    if (!std::filesystem::exists(kept)) std::filesystem::rename(provision_tpm(), kept);
+    tpm_flag = "--tpm-dir=" + kept.string();
+  } else {
+    tpm_flag = "--tpm-state=" + provision_tpm().string();
+  }
   const std::string forwards =
       ",guestfwd=tcp:169.254.169.254:80-cmd:nc -q 1 127.0.0.1 " +
       std::to_string(metadata_->port()) +
@@ -125,15 +133,14 @@ void Simulation::boot() {
       "-:80,hostfwd=tcp:127.0.0.1:" + std::to_string(options_.https_port) +
       "-:443,hostfwd=tcp:127.0.0.1:" + std::to_string(options_.attest_port) + "-:8443";
   boot_started_ = std::chrono::steady_clock::now();
-  qemu_ = std::make_unique<fixtures::Process>(
-      fixtures::ProcessOptions{{"bash", (options_.source_dir / "nix/scripts/run-qemu.sh").string(),
-                                "--disk=" + disk.string(), "--serial-log=" + serial_log_.string(),
-                                "--monitor=" + monitor_socket_.string(),
-                                "--tpm-state=" + tpm_state.string(), "--netdev-extra=" + forwards},
-                               {},
-                               work_dir_ / "qemu.log",
-                               work_dir_,
-                               /*new_process_group=*/true});
+  qemu_ = std::make_unique<fixtures::Process>(fixtures::ProcessOptions{
+      {"bash", (options_.source_dir / "nix/scripts/run-qemu.sh").string(),
+       "--disk=" + disk.string(), "--serial-log=" + serial_log_.string(),
+       "--monitor=" + monitor_socket_.string(), tpm_flag, "--netdev-extra=" + forwards},
+      {},
+      work_dir_ / "qemu.log",
+      work_dir_,
+      /*new_process_group=*/true});
 }
 
 bool Simulation::qemu_running() { return qemu_ && qemu_->running(); }

@@ -41,6 +41,10 @@ struct SimulationOptions {
   int http_port = 0;  // host side of the forwards; 0: a free port
   int https_port = 0;
   int attest_port = 0;
+  // Keep the vTPM's state across boot() calls, as GCE keeps a vTPM's NV for
+  // the life of an instance (egressd's month count); otherwise each boot
+  // gets a freshly provisioned TPM.
+  bool keep_tpm_state = false;
 };
 
 struct RelyingParty {
@@ -56,7 +60,7 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
-  void boot();  // starts QEMU
+  void boot();  // starts QEMU (again, once the previous boot has ended)
   // Waits until attestd answers and authd serves a certificate that chains
   // to pebble's root. Returns the seconds from boot() to ready, or nullopt.
   std::optional<double> wait_until_ready(std::chrono::seconds timeout);
