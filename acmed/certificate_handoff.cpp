@@ -1,66 +1,36 @@
 #include "acmed/certificate_handoff.hpp"
 
-#include <boost/asio/post.hpp>
-
 #include "common/crypto.hpp"
-#include "common/ipc_contracts.hpp"
-#include "common/log.hpp"
 #include "common/x509.hpp"
 
 namespace acmed {
 
-namespace contract = common::contract;
-
-common::Result<common::json> describe_for_ipc(const ServedCertificate& certificate) {
+common::Result<common::contract::Certificate> certificate_payload(
+    const ServedCertificate& certificate) {
   auto leaf = common::x509::describe_leaf_pem(certificate.chain_pem);
-  if (!leaf)
+  if (!leaf) {
     return std::unexpected(common::wrap(leaf.error(), "unable to describe the certificate"));
-  return common::json{{"chain_pem", certificate.chain_pem},
-                      {"key_pem", certificate.key_pem},
-                      {"not_after", leaf->not_after.time_since_epoch().count()},
-                      {"self_signed", certificate.self_signed},
-                      {"spki_sha256", common::crypto::hex(leaf->spki_sha256)}};
+  }
+  return common::contract::Certificate{certificate.chain_pem, certificate.key_pem,
+                                       leaf->not_after.time_since_epoch().count(),
+                                       certificate.self_signed,
+                                       common::crypto::hex(leaf->spki_sha256)};
 }
 
-CertificateHandoff::CertificateHandoff(boost::asio::io_context& io,
-                                       std::unique_ptr<common::ipc::Server> server)
-    : io_(io), server_(std::move(server)), current_(std::make_shared<common::json>(nullptr)) {}
-
-CertificateHandoff::~CertificateHandoff() { close(); }
-
 common::Result<std::unique_ptr<CertificateHandoff>> CertificateHandoff::start(
-    boost::asio::io_context& io, const std::string& socket_path, std::vector<uid_t> allowed_uids) {
-  common::ipc::ServerOptions options;
-  options.allowed_uids = allowed_uids;
-  auto server = common::ipc::Server::listen(io, socket_path, options);
-  if (!server)
-    return std::unexpected(common::wrap(server.error(), "unable to serve " + socket_path));
-  auto handoff = std::make_unique<CertificateHandoff>(io, std::move(*server));
-  auto current = handoff->current_;
-  handoff->server_->on(
-      std::string(contract::acmed::certificate_get),
-      [current](const common::json&, const common::ipc::Peer&) -> common::Result<common::json> {
-        if (current->is_null()) {
-          return common::fail(common::Error::Kind::environment, "no certificate yet");
-        }
-        return *current;
-      },
-      allowed_uids);
-  return handoff;
+    boost::asio::io_context& io) {
+  auto publisher = Publisher::start(io, common::contract::acmed::certificate_feed);
+  if (!publisher) return std::unexpected(publisher.error());
+  return std::unique_ptr<CertificateHandoff>(new CertificateHandoff(std::move(*publisher)));
 }
 
 common::Status CertificateHandoff::publish(const ServedCertificate& certificate) {
-  auto value = describe_for_ipc(certificate);
-  if (!value) return std::unexpected(value.error());
-  boost::asio::post(io_, [this, value = std::move(*value)] {
-    *current_ = value;
-    if (server_) server_->publish(contract::acmed::certificate_updated, value);
-  });
+  auto payload = certificate_payload(certificate);
+  if (!payload) return std::unexpected(payload.error());
+  publisher_->publish(*payload);
   return {};
 }
 
-void CertificateHandoff::close() {
-  if (server_) server_->close();
-}
+void CertificateHandoff::close() { publisher_->close(); }
 
 }  // namespace acmed

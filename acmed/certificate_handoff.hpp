@@ -1,9 +1,9 @@
 #pragma once
-// The certificate hand-off to authd and attestd over acmed's IPC socket
-// (contract::acmed): certificate.get answers the current chain and key, and
-// certificate.updated is pushed to subscribers on every new one, so they
-// swap it in without a restart. Only the callers' uids are admitted.
-// Lives on the io_context's thread; publish() may be called from any thread.
+// The certificate hand-off to authd and attestd (contract::acmed's
+// certificate feed): every certificate acmed serves, bootstrap or the CA's,
+// goes out as a contract::Certificate through one ipc::Publisher, so that
+// consumers swap it in without a restart. publish() may be called from any
+// thread.
 
 #include <memory>
 #include <string>
@@ -11,8 +11,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/error.hpp"
-#include "common/ipc_server.hpp"
-#include "common/json.hpp"
+#include "common/ipc_contracts.hpp"
+#include "common/ipc_publisher.hpp"
 
 namespace acmed {
 
@@ -22,27 +22,23 @@ struct ServedCertificate {
   bool self_signed = false;
 };
 
-// certificate.get's result object for a chain and key.
-common::Result<common::json> describe_for_ipc(const ServedCertificate& certificate);
+// The contract's payload for a chain and key: not_after and spki_sha256 are
+// read from the leaf, so consumers can check them against what they install.
+common::Result<common::contract::Certificate> certificate_payload(
+    const ServedCertificate& certificate);
 
 class CertificateHandoff {
  public:
-  static common::Result<std::unique_ptr<CertificateHandoff>> start(boost::asio::io_context& io,
-                                                                   const std::string& socket_path,
-                                                                   std::vector<uid_t> allowed_uids);
-  CertificateHandoff(boost::asio::io_context& io, std::unique_ptr<common::ipc::Server> server);
-  ~CertificateHandoff();
-  CertificateHandoff(const CertificateHandoff&) = delete;
-  CertificateHandoff& operator=(const CertificateHandoff&) = delete;
+  static common::Result<std::unique_ptr<CertificateHandoff>> start(boost::asio::io_context& io);
 
-  // Makes `certificate` current and tells subscribers (thread-safe).
   common::Status publish(const ServedCertificate& certificate);
   void close();
 
  private:
-  boost::asio::io_context& io_;
-  std::unique_ptr<common::ipc::Server> server_;
-  std::shared_ptr<common::json> current_;  // touched on the io thread only
+  using Publisher = common::ipc::Publisher<common::contract::Certificate>;
+  explicit CertificateHandoff(std::unique_ptr<Publisher> publisher)
+      : publisher_(std::move(publisher)) {}
+  std::unique_ptr<Publisher> publisher_;
 };
 
 }  // namespace acmed

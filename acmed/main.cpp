@@ -3,7 +3,6 @@
 // (IPC, signals, attestd's config.updated), the port-80 responder, and the
 // renewal worker, which alone acts on configuration changes.
 
-#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -18,47 +17,31 @@
 #include "acmed/stop_signal.hpp"
 #include "common/config_source.hpp"
 #include "common/daemon.hpp"
-#include "common/ipc_contracts.hpp"
 #include "common/listen_fds.hpp"
 #include "common/log.hpp"
 #include "common/metadata.hpp"
 #include "common/notify.hpp"
 
-namespace {
-
-namespace contract = common::contract;
-using common::daemon::kExitPermanent;
-using common::daemon::kExitTemporary;
-
-int fatal(int code, std::string_view message, const common::Error& error) {
-  common::log::critical(message, {{"error", error.message}});
-  return code;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
+  using common::daemon::fail_start;
   common::log::set_component("acmed");
-  auto flags = common::daemon::parse_flags(argc, argv);
-  if (!flags) return fatal(kExitPermanent, "unable to start", flags.error());
-  auto options = acmed::parse_options(*flags);
-  if (!options) return fatal(kExitPermanent, "unable to start", options.error());
-
+  auto options = acmed::parse_command_line(argc, argv);
+  if (!options) {
+    common::daemon::print_usage_error("acmed", acmed::kUsage, options.error());
+    return common::daemon::exit_code(options.error());
+  }
   boost::asio::io_context io;
   auto inherited = common::take_listen_fds();
   auto http_fd =
       common::listen_fd_or_bind(inherited, "http", options->http_host, options->http_port);
-  if (!http_fd) return fatal(kExitTemporary, "unable to listen for http-01", http_fd.error());
-
+  if (!http_fd) return fail_start("listen for http-01", http_fd.error());
   acmed::ChallengeBook book;
   acmed::Http01Responder responder(book);
   if (auto started = responder.start(*http_fd); !started) {
-    return fatal(kExitTemporary, "unable to start the http-01 responder", started.error());
+    return fail_start("start the http-01 responder", started.error());
   }
-  auto handoff =
-      acmed::CertificateHandoff::start(io, contract::socket_path(contract::acmed::socket),
-                                       contract::allowed_uids(contract::acmed::callers));
-  if (!handoff) return fatal(kExitTemporary, "unable to serve the certificate", handoff.error());
+  auto handoff = acmed::CertificateHandoff::start(io);
+  if (!handoff) return fail_start("serve the certificate feed", handoff.error());
 
   acmed::StopSignal stop;
   acmed::ConfigInbox inbox(stop);
@@ -74,16 +57,14 @@ int main(int argc, char** argv) {
         [&inbox](common::config::Values values) { inbox.offer(std::move(values)); });
   }
   common::daemon::stop_on_signals(io, [&] {
-    common::log::info("stopping");
     (void)common::notify::stopping();
     stop.request();
     io.stop();
   });
-  (void)common::notify::ready();
-  common::log::info("acmed ready", {{"http_port", common::local_port(*http_fd).value_or(-1)},
-                                    {"socket", contract::socket_path(contract::acmed::socket)}});
+  (void)common::daemon::announce_ready();
+  common::log::info(common::log::Event{"daemon.serving"}, "serving",
+                    {{"http_port", common::local_port(*http_fd).value_or(-1)}});
   io.run();
-
   config_follower.reset();
   stop.request();
   worker.join();

@@ -13,6 +13,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 
 #include "acmed/renewer.hpp"
 #include "common/error.hpp"
@@ -25,6 +26,13 @@ struct DaemonOptions {
   int http_port = 80;
 };
 
-common::Result<DaemonOptions> parse_options(const std::map<std::string, std::string>& flags);
+// The flags, name -> value (tests), or the whole command line (main).
+common::Result<DaemonOptions> parse_options(std::map<std::string, std::string> flags);
+common::Result<DaemonOptions> parse_command_line(int argc, char** argv);
+
+inline constexpr std::string_view kUsage =
+    "[--config-source=attestd|metadata] [--http-host=0.0.0.0] [--http-port=80]\n"
+    "  [--retry-initial-ms=10000] [--retry-max-ms=3600000] [--poll-initial-ms=250]\n"
+    "  [--order-timeout-seconds=300] [--ari-recheck-min-seconds=60] [--config-poll-ms=30000]\n";
 
 }  // namespace acmed

@@ -7,18 +7,13 @@
 
 namespace attestd {
 
-void BindingState::update_jwks(const common::json& data) {
-  std::string digest = data.is_object() ? data.value("sha256", std::string()) : std::string();
-  bool hex = digest.size() == 64 && std::all_of(digest.begin(), digest.end(), [](char c) {
-               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-             });
-  if (!hex) {
-    common::log::warning("ignoring authd JWKS update without a hex sha256");
-    return;
-  }
+void BindingState::update_jwks(const common::contract::Jwks& jwks) {
   std::lock_guard guard(mutex_);
-  if (jwks_sha256_ != digest) common::log::info("JWKS binding updated", {{"jwks_sha256", digest}});
-  jwks_sha256_ = digest;
+  if (jwks_sha256_ != jwks.sha256) {
+    common::log::info(common::log::Event{"binding.jwks_updated"}, "JWKS binding updated",
+                      {{"jwks_sha256", jwks.sha256}});
+  }
+  jwks_sha256_ = jwks.sha256;
 }
 
 common::json BindingState::current() const {

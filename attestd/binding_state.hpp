@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/tls_identity.hpp"
+#include "common/ipc_contracts.hpp"
 #include "common/json.hpp"
 
 namespace attestd {
@@ -15,8 +16,8 @@ class BindingState {
  public:
   explicit BindingState(std::shared_ptr<common::CertificateStore> certificates)
       : certificates_(std::move(certificates)) {}
-  // Accepts authd's jwks.get / jwks.updated data; ignores malformed data.
-  void update_jwks(const common::json& data);
+  // authd's key set (already checked: its digest is of the served bytes).
+  void update_jwks(const common::contract::Jwks& jwks);
   // {"jwks_sha256": hex|null, "tls_spki_sha256": hex|null}
   common::json current() const;
 

@@ -17,7 +17,7 @@ namespace attestd {
 
 class ConfigMeasurer {
  public:
-  using Publish = std::function<void(const common::json& config)>;
+  using Publish = std::function<void(const common::contract::MeasuredConfig& config)>;
   ConfigMeasurer(std::unique_ptr<ConfigSource> source, RuntimeConfig& runtime, Publish publish,
                  std::chrono::seconds poll_interval);
   ~ConfigMeasurer();

@@ -10,7 +10,14 @@
 #include "attestd/verify/bindings.hpp"
 #include "attestd/verify/evidence.hpp"
 
+#ifndef APPLIANCE_VERSION
+#define APPLIANCE_VERSION "unknown"
+#endif
+
 namespace attestd {
+
+const char* const kVersion = APPLIANCE_VERSION;
+
 namespace {
 
 using common::Error;
@@ -71,7 +78,21 @@ json init_services() {
   auto client = common::ipc::Client::connect(
       common::contract::socket_path(common::contract::init::socket), std::chrono::seconds(1));
   if (!client) return {{"error", client.error().message}};
-  auto status = client->call(common::contract::init::status);
+  auto reply = client->call(common::contract::init::status);
+  if (!reply) return {{"error", reply.error().message}};
+  // Passed on only as the contract defines it: what an operator reads in
+  // /v1/status is what init reported, field by field.
+  auto status = common::contract::InitStatus::from_json(*reply);
+  if (!status) return {{"error", status.error().message}};
+  return status->to_json();
+}
+
+// egressd's month: bytes, cap, state (docs/traffic-cop.md).
+json egress_status() {
+  auto client = common::ipc::Client::connect(
+      common::contract::socket_path(common::contract::egressd::socket), std::chrono::seconds(1));
+  if (!client) return {{"error", client.error().message}};
+  auto status = client->call(common::contract::egressd::status);
   if (!status) return {{"error", status.error().message}};
   return *status;
 }
@@ -138,7 +159,8 @@ class Api {
                {"tpm", attester_.status()},
                {"runtime_config", runtime_.status()},
                {"bindings", bindings_.current()},
-               {"init", init_services()}});
+               {"init", init_services()},
+               {"egress", egress_status()}});
   }
 
  private:

@@ -1,39 +1,43 @@
 #pragma once
-// attestd's IPC: the server that hands the measured configuration to authd
-// and acmed (config.get, config.updated), and the subscriptions that follow
-// acmed's certificate and authd's JWKS for the bindings. All on one Asio
-// io_context thread.
+// attestd's IPC with the other daemons, each through its contract
+// (common/ipc_contracts.hpp): the measured configuration it publishes to
+// authd and acmed, acmed's certificate it serves with (and binds), and
+// authd's JWKS digest it binds. All on one Asio io_context thread.
 
 #include <memory>
+#include <mutex>
 
 #include <boost/asio/io_context.hpp>
 
-#include "common/tls_identity.hpp"
-#include "common/ipc_client.hpp"
-#include "common/ipc_server.hpp"
 #include "attestd/binding_state.hpp"
-#include "attestd/runtime_config.hpp"
+#include "common/ipc_client.hpp"
+#include "common/ipc_contracts.hpp"
+#include "common/ipc_publisher.hpp"
+#include "common/tls_identity.hpp"
 
 namespace attestd {
 
 class PeerLinks {
  public:
   PeerLinks(boost::asio::io_context& io, std::shared_ptr<common::CertificateStore> certificates,
-            BindingState& bindings, RuntimeConfig& runtime);
+            BindingState& bindings);
   ~PeerLinks();
   common::Status start();
-  // Thread-safe: posts config.updated to the subscribers.
-  void publish_config(const common::json& config);
+  // Thread-safe: serves `config` from now on and pushes it to subscribers.
+  // The first one also tells init that attestd is ready: acmed and authd,
+  // which init starts then, need the measured configuration, not merely a
+  // listening socket.
+  void publish_config(const common::contract::MeasuredConfig& config);
   void stop();
 
  private:
   boost::asio::io_context& io_;
   std::shared_ptr<common::CertificateStore> certificates_;
   BindingState& bindings_;
-  RuntimeConfig& runtime_;
-  std::unique_ptr<common::ipc::Server> server_;
+  std::unique_ptr<common::ipc::Publisher<common::contract::MeasuredConfig>> config_;
   std::unique_ptr<common::ipc::Subscriber> certificate_;
   std::unique_ptr<common::ipc::Subscriber> jwks_;
+  std::once_flag ready_;
 };
 
 }  // namespace attestd

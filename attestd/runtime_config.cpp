@@ -203,14 +203,14 @@ json RuntimeConfig::log_json() const {
   return attest::runtime_log_json(events_);
 }
 
-std::optional<json> RuntimeConfig::served_config() const {
+std::optional<common::contract::MeasuredConfig> RuntimeConfig::served_config() const {
   std::lock_guard guard(mutex_);
   if (!measured_) return std::nullopt;
-  json config = json::object();
+  common::contract::MeasuredConfig config;
   for (const auto& [key, value] : current_locked()) {
-    if (value) config[key] = *value;
+    if (value) config.values.emplace(key, *value);
   }
-  return json{{"config", config}};
+  return config;
 }
 
 bool RuntimeConfig::measured() const {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/ipc_contracts.hpp"
 #include "common/json.hpp"
 #include "common/metadata.hpp"
 #include "attestd/attester.hpp"
@@ -48,8 +49,8 @@ class RuntimeConfig {
   common::Result<bool> measure(const attest::ConfigValues& values);
 
   common::json log_json() const;
-  // {"config": {key: value}} of the present keys; nullopt until measured.
-  std::optional<common::json> served_config() const;
+  // The present keys and their values; nullopt until measured.
+  std::optional<common::contract::MeasuredConfig> served_config() const;
   common::json status() const;
   unsigned pcr() const { return pcr_; }
   // Whether every measured key has been measured once (evidence is served only then).

@@ -1,85 +1,56 @@
 #include "authd/options.hpp"
 
-#include <charconv>
+#include "common/daemon.hpp"
 
 namespace authd {
-namespace {
 
-using common::Error;
-using common::fail;
-
-common::Result<std::int64_t> positive(const std::string& name, const std::string& text,
-                                      std::int64_t max) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 1 || value > max) {
-    return fail(Error::Kind::invalid_input,
-                "--" + name + " must be an integer from 1 to " + std::to_string(max));
+common::Result<Options> parse_options(std::map<std::string, std::string> values) {
+  common::daemon::Flags flags(std::move(values));
+  Options o;
+  o.host = flags.text("host", o.host);
+  if (auto source = flags.text("config-source")) {
+    auto parsed = common::config::parse_source(*source);
+    if (parsed) o.config_source = *parsed;
+    else flags.reject("config-source", parsed.error());
   }
-  return value;
+  o.secret_manager.base_url = flags.text("secret-manager-url", o.secret_manager.base_url);
+  o.port = static_cast<int>(flags.integer("port", o.port, 1, 65535));
+  o.key_rotation_seconds =
+      flags.integer("key-rotation-seconds", o.key_rotation_seconds, 1, 365 * 86400);
+  auto& provider = o.provider;
+  provider.id_token_ttl_seconds =
+      flags.integer("id-token-ttl-seconds", provider.id_token_ttl_seconds, 1, 86400);
+  provider.code_ttl_seconds = flags.integer("code-ttl-seconds", provider.code_ttl_seconds, 1, 600);
+  provider.login_ttl_seconds =
+      flags.integer("login-ttl-seconds", provider.login_ttl_seconds, 1, 3600);
+  provider.upstream_timeout =
+      flags.milliseconds("paypal-timeout-ms", provider.upstream_timeout,
+                         std::chrono::milliseconds(1), std::chrono::milliseconds(120000));
+  // /token is called once per login, /authorize by browsers that may retry:
+  // the token endpoint gets twice the burst and four times the rate.
+  const auto burst = static_cast<double>(flags.integer("rate-limit-burst", 30, 1, 1000000));
+  const auto rate = static_cast<double>(flags.integer("rate-limit-per-second", 5, 1, 1000000));
+  o.routes.authorize_limit = {burst, rate, 10000};
+  o.routes.token_limit = {burst * 2, rate * 4, 10000};
+  o.config_poll_seconds = flags.seconds("config-poll-seconds", o.config_poll_seconds,
+                                        std::chrono::seconds(1), std::chrono::seconds(86400));
+  o.worker_threads =
+      static_cast<std::size_t>(flags.integer("worker-threads", 16, 1, 1024));
+  o.certificate_file = flags.text("certificate-file", "");
+  o.private_key_file = flags.text("private-key-file", "");
+  if (auto done = flags.finish(); !done) return std::unexpected(done.error());
+  if (o.certificate_file.empty() != o.private_key_file.empty()) {
+    return common::fail(common::Error::Kind::invalid_input,
+                        "unable to parse the command line: --certificate-file and "
+                        "--private-key-file go together");
+  }
+  return o;
 }
 
-}  // namespace
-
-common::Result<Options> parse_options(const std::map<std::string, std::string>& flags) {
-  Options options;
-  options.routes.authorize_limit = {30, 5, 10000};
-  options.routes.token_limit = {60, 20, 10000};
-  for (const auto& [name, value] : flags) {
-    common::Result<std::int64_t> number = 0;
-    if (name == "host") {
-      options.host = value;
-    } else if (name == "config-source") {
-      auto source = common::config::parse_source(value);
-      if (!source) return std::unexpected(source.error());
-      options.config_source = *source;
-    } else if (name == "secret-manager-url") {
-      options.secret_manager.base_url = value;
-    } else if (name == "port") {
-      if (!(number = positive(name, value, 65535))) return std::unexpected(number.error());
-      options.port = static_cast<int>(*number);
-    } else if (name == "key-rotation-seconds") {
-      if (!(number = positive(name, value, 365 * 86400))) return std::unexpected(number.error());
-      options.key_rotation_seconds = *number;
-    } else if (name == "id-token-ttl-seconds") {
-      if (!(number = positive(name, value, 86400))) return std::unexpected(number.error());
-      options.provider.id_token_ttl_seconds = *number;
-    } else if (name == "code-ttl-seconds") {
-      if (!(number = positive(name, value, 600))) return std::unexpected(number.error());
-      options.provider.code_ttl_seconds = *number;
-    } else if (name == "login-ttl-seconds") {
-      if (!(number = positive(name, value, 3600))) return std::unexpected(number.error());
-      options.provider.login_ttl_seconds = *number;
-    } else if (name == "rate-limit-burst") {
-      if (!(number = positive(name, value, 1000000))) return std::unexpected(number.error());
-      options.routes.authorize_limit.burst = static_cast<double>(*number);
-      options.routes.token_limit.burst = static_cast<double>(*number) * 2;
-    } else if (name == "rate-limit-per-second") {
-      if (!(number = positive(name, value, 1000000))) return std::unexpected(number.error());
-      options.routes.authorize_limit.per_second = static_cast<double>(*number);
-      options.routes.token_limit.per_second = static_cast<double>(*number) * 4;
-    } else if (name == "certificate-file") {
-      options.certificate_file = value;
-    } else if (name == "private-key-file") {
-      options.private_key_file = value;
-    } else if (name == "paypal-timeout-ms") {
-      if (!(number = positive(name, value, 120000))) return std::unexpected(number.error());
-      options.provider.upstream_timeout = std::chrono::milliseconds(*number);
-    } else if (name == "config-poll-seconds") {
-      if (!(number = positive(name, value, 86400))) return std::unexpected(number.error());
-      options.config_poll_seconds = std::chrono::seconds(*number);
-    } else if (name == "worker-threads") {
-      if (!(number = positive(name, value, 1024))) return std::unexpected(number.error());
-      options.worker_threads = static_cast<std::size_t>(*number);
-    } else {
-      return fail(Error::Kind::invalid_input, "unknown flag --" + name);
-    }
-  }
-  if (options.certificate_file.empty() != options.private_key_file.empty()) {
-    return fail(Error::Kind::invalid_input,
-                "--certificate-file and --private-key-file go together");
-  }
-  return options;
+common::Result<Options> parse_command_line(int argc, char** argv) {
+  auto flags = common::daemon::Flags::parse_map(argc, argv);
+  if (!flags) return std::unexpected(flags.error());
+  return parse_options(std::move(*flags));
 }
 
 }  // namespace authd

@@ -31,15 +31,17 @@ struct Options {
   std::string private_key_file;
 };
 
-common::Result<Options> parse_options(const std::map<std::string, std::string>& flags);
+// The flags, name -> value (tests), or the whole command line (main).
+common::Result<Options> parse_options(std::map<std::string, std::string> flags);
+common::Result<Options> parse_command_line(int argc, char** argv);
 
 inline constexpr std::string_view kUsage =
-    "usage: authd [--port=443] [--host=0.0.0.0] [--config-source=attestd|metadata]\n"
-    "             [--secret-manager-url=https://secretmanager.googleapis.com]\n"
-    "             [--key-rotation-seconds=86400] [--id-token-ttl-seconds=3600]\n"
-    "             [--code-ttl-seconds=60] [--login-ttl-seconds=600]\n"
-    "             [--rate-limit-burst=30] [--rate-limit-per-second=5] [--worker-threads=16]\n"
-    "             [--paypal-timeout-ms=10000] [--config-poll-seconds=30]\n"
-    "             [--certificate-file=CHAIN.pem --private-key-file=KEY.pem]\n";
+    "[--port=443] [--host=0.0.0.0] [--config-source=attestd|metadata]\n"
+    "        [--secret-manager-url=https://secretmanager.googleapis.com]\n"
+    "        [--key-rotation-seconds=86400] [--id-token-ttl-seconds=3600]\n"
+    "        [--code-ttl-seconds=60] [--login-ttl-seconds=600]\n"
+    "        [--rate-limit-burst=30] [--rate-limit-per-second=5] [--worker-threads=16]\n"
+    "        [--paypal-timeout-ms=10000] [--config-poll-seconds=30]\n"
+    "        [--certificate-file=CHAIN.pem --private-key-file=KEY.pem]\n";
 
 }  // namespace authd

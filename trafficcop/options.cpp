@@ -99,7 +99,7 @@ bool valid_endpoint(std::string_view url) {
 }
 
 common::Result<Options> parse_options(int argc, char** argv) {
-  auto parsed = common::daemon::parse_flags(argc, argv);
+  auto parsed = common::daemon::Flags::parse_map(argc, argv);
   if (!parsed) return std::unexpected(parsed.error());
   auto& flags = *parsed;
   Options options;

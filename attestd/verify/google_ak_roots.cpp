@@ -9,8 +9,11 @@ namespace attest {
 // Fingerprints checked when they were added; tests/attestd/test_ak_trust.cpp
 // checks them again on every build.
 
-const std::vector<std::string_view>& google_ak_root_pems() {
-  static const std::vector<std::string_view> pems = {
+namespace {
+
+// Data, not code: namespace-level constants, so that they are built at
+// compile time and no function grows with the list.
+constexpr std::string_view kRootPems[] = {
       // gcp_ek_ak_ca_root, SHA-256
       // 59:47:59:59:4B:9B:61:52:4F:6C:8E:F6:68:F7:17:7F:7B:90:66:BC:06:74:F2:F4:9F:E9:E0:52:BE:78:BE:B2
       R"pem(-----BEGIN CERTIFICATE-----
@@ -89,11 +92,8 @@ N1gQ2YgOiESSNE50dof8LyJ6RO97aQqAkW0Qeqj7xfL2+U6qlCQNNp4gSbBegysr
 cGNZKz/iBmmWoNvicw9mpPQqHnLv60IvRumxby/n617o/jU=
 -----END CERTIFICATE-----
 )pem"};
-  return pems;
-}
 
-const std::vector<std::string_view>& google_ak_intermediate_pems() {
-  static const std::vector<std::string_view> pems = {
+constexpr std::string_view kIntermediatePems[] = {
       // gcp_ek_ak_ca_intermediate_v3, SHA-256
       // C8:4D:E8:11:6D:FA:F5:A9:08:F2:1E:81:04:87:79:1F:54:37:E2:06:D0:0A:D8:02:50:50:CC:A6:BD:2F:F6:27
       R"pem(-----BEGIN CERTIFICATE-----
@@ -214,7 +214,10 @@ j6Ey2keiyS/iYLV/hOxYo7ugXdovF+iE6i16LFkoaWWXiy7MJcWxlanbldRnAwnt
 SucAsnV1jW7XJnod7bPwgdoIkIBuT6Hd
 -----END CERTIFICATE-----
 )pem"};
-  return pems;
-}
+
+}  // namespace
+
+std::span<const std::string_view> google_ak_root_pems() { return kRootPems; }
+std::span<const std::string_view> google_ak_intermediate_pems() { return kIntermediatePems; }
 
 }  // namespace attest

@@ -21,17 +21,12 @@ Result<Values> from_metadata(const MetadataClient& metadata,
   return values;
 }
 
-// The asked keys out of a config.get reply or a config.updated event.
-Result<Values> values_of(const json& reply, std::span<const std::string_view> keys) {
-  auto config = reply.is_object() ? reply.find("config") : reply.end();
-  if (config == reply.end() || !config->is_object()) {
-    return fail(Error::Kind::invalid_input,
-                "unable to read attestd's configuration: no config object");
-  }
+// The asked keys out of attestd's measured configuration.
+Values select(const contract::MeasuredConfig& config, std::span<const std::string_view> keys) {
   Values values;
   for (auto key : keys) {
-    auto it = config->find(key);
-    if (it != config->end() && it->is_string()) values.emplace(key, it->get<std::string>());
+    auto it = config.values.find(std::string(key));
+    if (it != config.values.end()) values.emplace(key, it->second);
   }
   return values;
 }
@@ -44,7 +39,9 @@ Result<Values> from_attestd(std::span<const std::string_view> keys) {
   if (!reply) {
     return std::unexpected(wrap(reply.error(), "unable to get the configuration from attestd"));
   }
-  return values_of(*reply, keys);
+  auto config = contract::MeasuredConfig::from_json(*reply);
+  if (!config) return std::unexpected(config.error());
+  return select(*config, keys);
 }
 
 }  // namespace
@@ -64,23 +61,13 @@ Result<Values> load_values(Source source, const MetadataClient& metadata,
 std::unique_ptr<ipc::Subscriber> follow_attestd(boost::asio::io_context& io,
                                                 std::span<const std::string_view> keys,
                                                 std::function<void(Values)> on_values) {
-  namespace attestd = contract::attestd;
-  auto subscriber = std::make_unique<ipc::Subscriber>(
-      io, contract::socket_path(attestd::socket), std::string(attestd::config_get),
-      std::string(attestd::config_updated),
+  return ipc::follow<contract::MeasuredConfig>(
+      io, contract::attestd::config_feed,
       [owned = std::vector<std::string>(keys.begin(), keys.end()),
-       on_values = std::move(on_values)](const json& reply) {
+       on_values = std::move(on_values)](contract::MeasuredConfig config) {
         const std::vector<std::string_view> wanted(owned.begin(), owned.end());
-        auto values = values_of(reply, wanted);
-        if (!values) {
-          log::warning("ignoring a configuration from attestd",
-                       {{"reason", values.error().message}});
-          return;
-        }
-        on_values(std::move(*values));
+        on_values(select(config, wanted));
       });
-  subscriber->start();
-  return subscriber;
 }
 
 std::string value_or_empty(const Values& values, std::string_view key) {

@@ -408,4 +408,9 @@ void Subscriber::stop() {
   }
 }
 
+void log_rejected_payload(std::string_view event, const Error& error) {
+  log::warning(log::Event{"ipc.payload_rejected"}, "unable to use a peer's payload",
+               {{"feed", std::string(event)}, {"reason", error.message}});
+}
+
 }  // namespace common::ipc

@@ -18,7 +18,7 @@ struct CertificateStore::Identity {
   crypto::Certificate leaf;
   std::unique_ptr<STACK_OF(X509), ChainDeleter> intermediates;
   crypto::Key key;
-  std::string spki_sha256_hex;
+  CertificateStore::Summary summary;
 };
 
 namespace {
@@ -58,7 +58,8 @@ bool configure_server_tls(SSL_CTX& ctx, const CertificateStore* store) {
   return true;
 }
 
-Status CertificateStore::update(std::string_view chain_pem, std::string_view key_pem) {
+Status CertificateStore::update(std::string_view chain_pem, std::string_view key_pem,
+                                bool self_signed) {
   constexpr std::string_view kWhat = "unable to install the TLS certificate";
   auto chain = x509::parse_chain_pem(chain_pem);
   if (!chain) return std::unexpected(wrap(chain.error(), kWhat));
@@ -73,6 +74,8 @@ Status CertificateStore::update(std::string_view chain_pem, std::string_view key
   }
   auto spki = crypto::spki_sha256(key->get());
   if (!spki) return std::unexpected(wrap(spki.error(), kWhat));
+  auto leaf = x509::describe_leaf_pem(chain_pem);
+  if (!leaf) return std::unexpected(wrap(leaf.error(), kWhat));
 
   auto identity = std::make_shared<Identity>();
   identity->intermediates.reset(sk_X509_new_null());
@@ -85,7 +88,7 @@ Status CertificateStore::update(std::string_view chain_pem, std::string_view key
   }
   identity->leaf = std::move(chain->front());
   identity->key = std::move(*key);
-  identity->spki_sha256_hex = crypto::hex(*spki);
+  identity->summary = {self_signed, leaf->not_after, leaf->dns_names, crypto::hex(*spki)};
 
   std::lock_guard lock(mutex_);
   current_ = std::move(identity);
@@ -96,7 +99,13 @@ bool CertificateStore::has_identity() const { return current() != nullptr; }
 
 std::string CertificateStore::spki_sha256_hex() const {
   const auto identity = current();
-  return identity ? identity->spki_sha256_hex : std::string();
+  return identity ? identity->summary.spki_sha256_hex : std::string();
+}
+
+std::optional<CertificateStore::Summary> CertificateStore::summary() const {
+  const auto identity = current();
+  if (!identity) return std::nullopt;
+  return identity->summary;
 }
 
 std::shared_ptr<const CertificateStore::Identity> CertificateStore::current() const {

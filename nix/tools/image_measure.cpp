@@ -56,53 +56,80 @@ json events_json(const image_tools::PcrPrediction& prediction) {
   return events;
 }
 
+// The stub's version and the sections it measures into PCR 11: the stub
+// states its version in its .sdmagic section (kept in the UKI).
+struct StubInfo {
+  std::string loader_info;
+  int version = 0;
+  std::vector<std::string_view> measured;
+};
+
+Result<StubInfo> stub_of(const std::string& path, const std::vector<std::uint8_t>& image,
+                         const image_tools::PeFile& pe) {
+  const auto* sdmagic_header = pe.find(".sdmagic");
+  if (sdmagic_header == nullptr) {
+    return std::unexpected(path + " has no .sdmagic section: unable to tell the stub's version");
+  }
+  auto sdmagic_bytes = image_tools::section_contents(image, *sdmagic_header);
+  if (!sdmagic_bytes) return std::unexpected(sdmagic_bytes.error());
+  StubInfo stub;
+  stub.loader_info.assign(sdmagic_bytes->begin(), sdmagic_bytes->end());
+  stub.loader_info.resize(std::min(stub.loader_info.find('\0'), stub.loader_info.size()));
+  auto version = image_tools::stub_major_version(stub.loader_info);
+  if (!version) return std::unexpected(path + ": " + version.error());
+  stub.version = *version;
+  auto measured = image_tools::pcr11_sections_for_stub(*version);
+  if (!measured) return std::unexpected(measured.error());
+  stub.measured.assign(measured->begin(), measured->end());
+  return stub;
+}
+
+struct UkiSections {
+  std::vector<image_tools::UkiSection> sections;  // .linux .osrel .cmdline .initrd, then others
+  json by_name = json::object();                  // name -> {sha256, size}
+  json measured = json::array();                  // the measured ones present, in order
+};
+
+// The four sections the build puts in (in this order: image-measure reads
+// the command line and the initrd by index), then whichever other measured
+// sections the UKI has (the stub's own .sbat, for instance).
+Result<UkiSections> sections_of(const std::string& path, const std::vector<std::uint8_t>& image,
+                                const image_tools::PeFile& pe, const StubInfo& stub) {
+  UkiSections out;
+  auto add = [&](std::string_view name, const auto& header) -> Result<void> {
+    auto contents = image_tools::section_contents(image, header);
+    if (!contents) return std::unexpected(contents.error());
+    out.sections.push_back({std::string(name), *contents});
+    out.by_name[std::string(name)] = {
+        {"sha256", image_tools::to_hex(image_tools::Sha256::of(*contents))},
+        {"size", contents->size()}};
+    return {};
+  };
+  for (const char* name : {".linux", ".osrel", ".cmdline", ".initrd"}) {
+    const auto* header = pe.find(name);
+    if (header == nullptr) return std::unexpected(path + " has no " + name + " section");
+    if (auto added = add(name, *header); !added) return std::unexpected(added.error());
+  }
+  for (std::string_view name : stub.measured) {
+    const auto* header = pe.find(name);
+    if (header == nullptr) continue;
+    out.measured.push_back(name);
+    if (out.by_name.contains(name)) continue;
+    if (auto added = add(name, *header); !added) return std::unexpected(added.error());
+  }
+  return out;
+}
+
 Result<json> measure_uki(const std::string& path) {
   auto image = image_tools::read_file(path);
   if (!image) return std::unexpected(image.error());
   auto pe = image_tools::parse_pe(*image);
   if (!pe) return std::unexpected("unable to parse " + path + ": " + pe.error());
-
-  // Which sections the stub measures into PCR 11 depends on its version,
-  // which the stub states in its .sdmagic section (kept in the UKI).
-  const auto* sdmagic_header = pe->find(".sdmagic");
-  if (sdmagic_header == nullptr) {
-    return std::unexpected(path + " has no .sdmagic section: unable to tell the stub's version");
-  }
-  auto sdmagic_bytes = image_tools::section_contents(*image, *sdmagic_header);
-  if (!sdmagic_bytes) return std::unexpected(sdmagic_bytes.error());
-  std::string loader_info(sdmagic_bytes->begin(), sdmagic_bytes->end());
-  loader_info.resize(std::min(loader_info.find('\0'), loader_info.size()));
-  auto stub_version = image_tools::stub_major_version(loader_info);
-  if (!stub_version) return std::unexpected(path + ": " + stub_version.error());
-  auto measured = image_tools::pcr11_sections_for_stub(*stub_version);
-  if (!measured) return std::unexpected(measured.error());
-
-  // The four sections the build puts in (in this order: image-measure reads
-  // the command line and the initrd by index), then whichever other measured
-  // sections the UKI has (the stub's own .sbat, for instance).
-  std::vector<image_tools::UkiSection> sections;
-  json section_json = json::object();
-  for (const char* name : {".linux", ".osrel", ".cmdline", ".initrd"}) {
-    const auto* header = pe->find(name);
-    if (header == nullptr) return std::unexpected(path + " has no " + name + " section");
-    auto contents = image_tools::section_contents(*image, *header);
-    if (!contents) return std::unexpected(contents.error());
-    sections.push_back({name, *contents});
-    section_json[name] = {{"sha256", image_tools::to_hex(image_tools::Sha256::of(*contents))},
-                          {"size", contents->size()}};
-  }
-  json measured_json = json::array();
-  for (std::string_view name : *measured) {
-    const auto* header = pe->find(name);
-    if (header == nullptr) continue;
-    measured_json.push_back(name);
-    if (section_json.contains(name)) continue;
-    auto contents = image_tools::section_contents(*image, *header);
-    if (!contents) return std::unexpected(contents.error());
-    sections.push_back({std::string(name), *contents});
-    section_json[name] = {{"sha256", image_tools::to_hex(image_tools::Sha256::of(*contents))},
-                          {"size", contents->size()}};
-  }
+  auto stub = stub_of(path, *image, *pe);
+  if (!stub) return std::unexpected(stub.error());
+  auto uki = sections_of(path, *image, *pe, *stub);
+  if (!uki) return std::unexpected(uki.error());
+  const auto& sections = uki->sections;
   const auto& cmdline_bytes = sections[2].contents;
   std::string cmdline(cmdline_bytes.begin(), cmdline_bytes.end());
   for (char c : cmdline) {
@@ -116,7 +143,7 @@ Result<json> measure_uki(const std::string& path) {
   auto kernel_hash = image_tools::authenticode_sha256(sections[0].contents);
   if (!kernel_hash) return std::unexpected("unable to hash .linux: " + kernel_hash.error());
 
-  auto pcr11 = image_tools::predict_pcr11(sections, *measured);
+  auto pcr11 = image_tools::predict_pcr11(sections, stub->measured);
   auto pcr9 = image_tools::predict_pcr9(cmdline, sections[3].contents);
   // PCR 4 after the firmware's separator: the firmware measures each image
   // it starts as EV_EFI_BOOT_SERVICES_APPLICATION with its Authenticode
@@ -130,14 +157,14 @@ Result<json> measure_uki(const std::string& path) {
   return json{
       {"cmdline", cmdline},
       {"uki",
-       {{"authenticode_sha256", image_tools::to_hex(*uki_hash)}, {"sections", section_json}}},
+       {{"authenticode_sha256", image_tools::to_hex(*uki_hash)}, {"sections", uki->by_name}}},
       {"kernel", {{"authenticode_sha256", image_tools::to_hex(*kernel_hash)}}},
       // The stub version the PCR 11 prediction assumed, and the sections it
       // measured for it, in order.
       {"stub",
-       {{"loader_info", loader_info},
-        {"version", *stub_version},
-        {"pcr11_sections", measured_json}}},
+       {{"loader_info", stub->loader_info},
+        {"version", stub->version},
+        {"pcr11_sections", uki->measured}}},
       {"pcrs",
        {{"sha256",
          {{"9", image_tools::to_hex(pcr9.value)}, {"11", image_tools::to_hex(pcr11.value)}}}}},

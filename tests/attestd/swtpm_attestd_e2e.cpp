@@ -23,6 +23,7 @@
 #include "common/http_client.hpp"
 #include "common/ipc_client.hpp"
 #include "common/ipc_contracts.hpp"
+#include "common/ipc_publisher.hpp"
 #include "common/ipc_server.hpp"
 #include "common/x509.hpp"
 #include "fixtures/gce_vtpm.hpp"
@@ -532,32 +533,27 @@ TEST_F(Attestd, StatusReportsTpmConfigAndMissingInit) {
 
 namespace {
 
-// acmed's and authd's IPC faces as the contract defines them, so that
-// attestd's subscriptions and bindings can be exercised before those daemons
-// run in this build; the values are what the real ones would hand out.
+// acmed's and authd's IPC faces, through the contract's own Publisher and
+// payload types, so that attestd's subscriptions and bindings can be
+// exercised before those daemons run in this build; the values are what the
+// real ones would hand out.
 class PeerStandIns {
  public:
-  PeerStandIns(const std::filesystem::path& run_dir, std::string chain_pem, std::string key_pem,
-               std::string jwks_bytes)
+  PeerStandIns(const std::filesystem::path& run_dir, const std::string& chain_pem,
+               const std::string& key_pem, const std::string& jwks_bytes)
       : work_(boost::asio::make_work_guard(io_)) {
-    common::ipc::ServerOptions options;
-    options.allowed_uids = {getuid()};
-    std::filesystem::create_directories(run_dir / "acmed");
-    std::filesystem::create_directories(run_dir / "authd");
-    acmed_ = std::move(*common::ipc::Server::listen(
-        io_, (run_dir / std::string(common::contract::acmed::socket)).string(), options));
-    authd_ = std::move(*common::ipc::Server::listen(
-        io_, (run_dir / std::string(common::contract::authd::socket)).string(), options));
-    json certificate = {{"chain_pem", chain_pem}, {"key_pem", key_pem}, {"self_signed", true}};
-    acmed_->on(std::string(common::contract::acmed::certificate_get),
-               [certificate](const json&, const common::ipc::Peer&) -> common::Result<json> {
-                 return certificate;
-               });
-    json jwks = {{"jwks", *common::parse_json(jwks_bytes)},
-                 {"sha256", crypto::hex(crypto::sha256(jwks_bytes))}};
-    authd_->on(
-        std::string(common::contract::authd::jwks_get),
-        [jwks](const json&, const common::ipc::Peer&) -> common::Result<json> { return jwks; });
+    // The feeds' sockets are under APPLIANCE_RUN_DIR: attestd's, for now.
+    const char* saved = std::getenv("APPLIANCE_RUN_DIR");
+    const std::string restore = saved != nullptr ? saved : "";
+    ::setenv("APPLIANCE_RUN_DIR", run_dir.c_str(), 1);
+    acmed_ = std::move(*CertificatePublisher::start(io_, common::contract::acmed::certificate_feed));
+    authd_ = std::move(*JwksPublisher::start(io_, common::contract::authd::jwks_feed));
+    if (saved != nullptr) ::setenv("APPLIANCE_RUN_DIR", restore.c_str(), 1);
+    else ::unsetenv("APPLIANCE_RUN_DIR");
+    auto leaf = common::x509::describe_leaf_pem(chain_pem);
+    acmed_->publish({chain_pem, key_pem, leaf->not_after.time_since_epoch().count(),
+                     /*self_signed=*/true, crypto::hex(leaf->spki_sha256)});
+    authd_->publish({*common::parse_json(jwks_bytes), crypto::hex(crypto::sha256(jwks_bytes))});
     thread_ = std::thread([this] { io_.run(); });
   }
   ~PeerStandIns() {
@@ -570,10 +566,12 @@ class PeerStandIns {
   }
 
  private:
+  using CertificatePublisher = common::ipc::Publisher<common::contract::Certificate>;
+  using JwksPublisher = common::ipc::Publisher<common::contract::Jwks>;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;
-  std::unique_ptr<common::ipc::Server> acmed_;
-  std::unique_ptr<common::ipc::Server> authd_;
+  std::unique_ptr<CertificatePublisher> acmed_;
+  std::unique_ptr<JwksPublisher> authd_;
   std::thread thread_;
 };
 
@@ -583,7 +581,9 @@ TEST_F(Attestd, BindsAcmedCertificateAndAuthdJwks) {
       *common::x509::self_signed_pem(key->get(), {"login.example.com"}, std::chrono::hours(1));
   std::string key_pem = *crypto::private_key_pem(key->get());
   std::string spki = crypto::hex(*crypto::spki_sha256(key->get()));
-  const std::string jwks_bytes = R"({"keys":[{"kty":"EC","crv":"P-256","kid":"k1"}]})";
+  // As authd serves it: dump_json's form (sorted keys, no spaces), which is
+  // what attestd checks the digest against.
+  const std::string jwks_bytes = R"({"keys":[{"crv":"P-256","kid":"k1","kty":"EC"}]})";
   attestd_->stop();
   PeerStandIns peers(dir_.path() / "run", chain, key_pem, jwks_bytes);
   start_attestd();

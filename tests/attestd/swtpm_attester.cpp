@@ -157,8 +157,8 @@ TEST(AttesterSwtpm, RuntimeConfigIsMeasuredAndSurvivesTpmResetAndRestart) {
   auto replay = attest::replay_runtime_log(runtime.log_json());
   ASSERT_TRUE(replay);
   EXPECT_EQ(*attester.read_pcr(15), replay->pcrs.at(15));
-  EXPECT_EQ((*runtime.served_config())["config"]["domain"], "login.example.com");
-  EXPECT_FALSE((*runtime.served_config())["config"].contains("acme_directory"));
+  EXPECT_EQ(runtime.served_config()->values.at("domain"), "login.example.com");
+  EXPECT_FALSE(runtime.served_config()->values.contains("acme_directory"));
   // Every measured key is logged, present or absent.
   EXPECT_EQ(runtime.log_json().size(), common::contract::attestd::measured_keys.size());
 

@@ -163,7 +163,7 @@ TEST(AkTrust, GoogleRootsAreTheDocumentedOnes) {
       "c84de8116dfaf5a908f21e810487791f5437e206d00ad8025050cca6bd2ff627",
       "5d8dbcf8c8053dd8ffad711b6219355032b7122c34cac0f90ccb49def69ec504",
       "7132b6ea71101f6c51bb58f98c3798c19b65be510eca0344318900510b593178"};
-  auto fingerprints = [](const std::vector<std::string_view>& pems) {
+  auto fingerprints = [](std::span<const std::string_view> pems) {
     std::vector<std::string> out;
     for (auto pem : pems) {
       auto chain = common::x509::parse_chain_pem(pem);

@@ -93,11 +93,13 @@ void PeerStandIns::renew(Identity identity) {
 }
 
 common::json PeerStandIns::certificate_message() const {
-  return {{"chain_pem", identity_.chain_pem},
-          {"key_pem", identity_.key_pem},
-          {"not_after", 0},
-          {"self_signed", true},
-          {"spki_sha256", spki_of(identity_.chain_pem)}};
+  // The contract's own payload: authd checks not_after and spki_sha256
+  // against the leaf it installs.
+  auto leaf = common::x509::describe_leaf_pem(identity_.chain_pem);
+  return common::contract::Certificate{identity_.chain_pem, identity_.key_pem,
+                                       leaf ? leaf->not_after.time_since_epoch().count() : 0,
+                                       identity_.self_signed, spki_of(identity_.chain_pem)}
+      .to_json();
 }
 
 void AuthdDaemonTest::SetUp() {

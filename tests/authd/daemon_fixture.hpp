@@ -29,6 +29,7 @@ inline constexpr const char* kSecretRef = "projects/appliance-test/secrets/paypa
 struct Identity {
   std::string chain_pem;
   std::string key_pem;
+  bool self_signed = true;  // as acmed marks its bootstrap certificate
 };
 Identity make_identity();
 // Hex SHA-256 of a certificate's public key ("" when it does not parse).

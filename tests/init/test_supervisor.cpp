@@ -151,7 +151,8 @@ service parent
   EXPECT_TRUE(fixtures::wait_until([&] { return !is_zombie_or_alive(orphan); }, 20s))
       << "orphan " << orphan << " left as a zombie\n"
       << init.log();
-  EXPECT_TRUE(init.wait_line({"reaped orphan", std::to_string(orphan)})) << init.log();
+  EXPECT_TRUE(init.wait_line({"\"event\":\"process.orphan_reaped\"", std::to_string(orphan)}))
+      << init.log();
 }
 
 TEST(Init, StopsInReverseOrderAndKillsAfterTheTimeout) {

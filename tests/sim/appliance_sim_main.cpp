@@ -76,7 +76,7 @@ void print_next_steps(sim::Simulation& simulation, double seconds) {
 
 int main(int argc, char** argv) {
   common::log::set_component("appliance-sim");
-  auto flags = common::daemon::parse_flags(argc, argv);
+  auto flags = common::daemon::Flags::parse_map(argc, argv);
   if (!flags || flag(*flags, "image-dir").empty() || flag(*flags, "source-dir").empty()) {
     std::cerr << "usage: appliance-sim --image-dir=DIR --source-dir=REPO [--work-dir=DIR] "
                  "[--http-port=N] [--https-port=N] [--attest-port=N] [--timeout=SECONDS]\n";

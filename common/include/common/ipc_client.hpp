@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "common/error.hpp"
+#include "common/ipc_contracts.hpp"
 #include "common/ipc_frame.hpp"
 
 namespace common::ipc {
@@ -60,5 +61,31 @@ class Subscriber {
  private:
   std::shared_ptr<Impl> impl_;
 };
+
+// A payload that does not decode is logged (event "ipc.payload_rejected")
+// and dropped; the last good value stays in force.
+void log_rejected_payload(std::string_view event, const Error& error);
+
+// Follows a contract's feed (ipc::Publisher on the other side): on_value gets
+// each value already decoded, in order, on `io`'s thread. Already started;
+// destroying it stops following.
+template <class Payload>
+std::unique_ptr<Subscriber> follow(boost::asio::io_context& io,
+                                   const contract::Feed<Payload>& feed,
+                                   std::function<void(Payload)> on_value) {
+  auto subscriber = std::make_unique<Subscriber>(
+      io, contract::socket_path(feed.endpoint.socket), std::string(feed.get),
+      std::string(feed.updated),
+      [event = feed.updated, on_value = std::move(on_value)](const json& data) {
+        auto value = Payload::from_json(data);
+        if (!value) {
+          log_rejected_payload(event, value.error());
+          return;
+        }
+        on_value(std::move(*value));
+      });
+  subscriber->start();
+  return subscriber;
+}
 
 }  // namespace common::ipc

@@ -6,10 +6,13 @@
 
 #include <openssl/ssl.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -19,9 +22,20 @@ namespace common {
 // feeds it (an ipc::Subscriber on acmed's socket).
 class CertificateStore {
  public:
-  Status update(std::string_view chain_pem, std::string_view key_pem);
+  // What is being served, for deciding whether a new identity replaces it.
+  struct Summary {
+    bool self_signed = false;  // a bootstrap identity, not a CA's
+    std::chrono::sys_seconds not_after{};
+    std::vector<std::string> dns_names;
+    std::string spki_sha256_hex;
+  };
+
+  // Installs a chain (leaf first) and its key; refuses a pair that does not
+  // match, keeping the identity in force.
+  Status update(std::string_view chain_pem, std::string_view key_pem, bool self_signed = false);
   bool has_identity() const;
   std::string spki_sha256_hex() const;  // of the current leaf; "" when none
+  std::optional<Summary> summary() const;
 
   struct Identity;
   std::shared_ptr<const Identity> current() const;
