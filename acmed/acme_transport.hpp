@@ -13,8 +13,8 @@
 
 #include <openssl/evp.h>
 
-#include "acmed/directory.hpp"
 #include "acmed/acme_headers.hpp"
+#include "acmed/directory.hpp"
 #include "acmed/nonce_pool.hpp"
 #include "acmed/problem.hpp"
 #include "common/error.hpp"
@@ -55,6 +55,11 @@ class AcmeTransport {
   const std::optional<Problem>& last_problem() const { return last_problem_; }
   // The latest time the server asked us to wait for (cleared when taken).
   std::optional<Clock::time_point> take_retry_after();
+  // A Retry-After the caller could not honour in place (an order's poll past
+  // its deadline): the scheduler waits for it like a rate limit's.
+  void defer_until(Clock::time_point until) {
+    if (!retry_after_ || until > *retry_after_) retry_after_ = until;
+  }
 
  private:
   common::HttpRequest base_request(std::string method, const std::string& url) const;

@@ -150,19 +150,26 @@ class OrderMachine {
   }
 
   // Waits before the next poll: the server's Retry-After when it sent one
-  // (capped), else a delay that doubles from poll_.first to poll_.longest.
+  // (honoured however long, up to a sanity cap), else a delay that doubles
+  // from poll_.first to poll_.longest. A wait past the order's deadline ends
+  // the order, and a Retry-After is then handed to the scheduler so that the
+  // next attempt does not come before the CA's time either.
   common::Status pause(const AcmeResponse& response, std::chrono::milliseconds& fallback) {
     auto now = Clock::now();
     std::chrono::milliseconds delay = fallback;
-    if (auto until = response.retry_after()) {
+    const auto until = response.retry_after();
+    if (until) {
       delay = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(*until - now),
                          poll_.first, poll_.max_retry_after);
     }
     fallback = std::min(fallback * 2, poll_.longest);
     if (std::chrono::steady_clock::now() + delay > deadline_) {
-      return fail(Error::Kind::environment, "unable to complete the order: gave up after " +
-                                                std::to_string(poll_.order_deadline.count()) +
-                                                " s");
+      if (until) transport_.defer_until(now + delay);
+      return fail(Error::Kind::environment,
+                  "unable to complete the order: " +
+                      std::string(until ? "the CA's Retry-After is past the order's deadline of "
+                                        : "gave up after ") +
+                      std::to_string(poll_.order_deadline.count()) + " s");
     }
     if (!stop_.wait_for(delay)) return fail(Error::Kind::environment, "stopping");
     return {};

@@ -26,10 +26,12 @@ struct OrderRequest {
 };
 
 struct PollPolicy {
-  std::chrono::milliseconds first{250};              // without Retry-After, polls start here
-  std::chrono::milliseconds longest{10000};          // ... and grow to this
-  std::chrono::milliseconds max_retry_after{60000};  // cap on a server's Retry-After
-  std::chrono::seconds order_deadline{300};          // give the order up after this
+  std::chrono::milliseconds first{250};      // without Retry-After, polls start here
+  std::chrono::milliseconds longest{10000};  // ... and grow to this
+  // Sanity cap on a server's Retry-After while polling (RFC 8555 §7.4 lets
+  // the CA say how long processing takes; Let's Encrypt may say minutes).
+  std::chrono::milliseconds max_retry_after{24 * 3600 * 1000};
+  std::chrono::seconds order_deadline{300};  // give the order up after this
 };
 
 struct IssuedCertificate {
