@@ -217,8 +217,11 @@ void Client::wait_for_packet() {
                             });
 }
 
+// At most kMaxPacketsPerWake, then back to the event loop (the socket sees
+// every UDP packet to port 68 on the link: a flood must not starve init).
 void Client::read_packets() {
-  for (;;) {
+  constexpr int kMaxPacketsPerWake = 16;
+  for (int i = 0; i < kMaxPacketsPerWake; ++i) {
     std::array<std::uint8_t, 2048> buffer{};
     sockaddr_ll from{};
     socklen_t from_size = sizeof from;
@@ -286,7 +289,13 @@ void Client::bind(const Lease& lease) {
   const bool renewal = lease_.has_value();
   if (auto applied = net::apply_lease(interface_, lease, lease_, apply_); !applied) {
     log::error("unable to apply DHCP lease", {{"reason", applied.error().message}});
-    // Try again from the start a little later rather than run half-configured.
+    // Try again from the start a little later rather than run half-configured;
+    // a failed renewal gives up the address it no longer holds.
+    if (lease_) {
+      if (auto removed = net::remove_lease(interface_, *lease_); !removed) {
+        log::warning("unable to remove address", {{"reason", removed.error().message}});
+      }
+    }
     lease_.reset();
     phase_ = Phase::selecting;
     lease_timer_.expires_after(seconds(5));

@@ -213,10 +213,14 @@ common::Result<Lease> lease_from_ack(const Message& ack) {
     const int mtu = (it->second[0] << 8) | it->second[1];
     if (mtu >= 576) lease.mtu = mtu;  // RFC 2132: the minimum legal value is 68; IPv4 wants 576
   }
-  lease.lease_seconds = ack.u32_option(option::lease_time).value_or(3600);
+  // A lease of 0 s or a T1 of 0 would renew in a tight loop: floors, and
+  // T1 < T2 < lease or the RFC 2131 defaults (1/2 and 7/8 of the lease).
+  lease.lease_seconds =
+      std::max(ack.u32_option(option::lease_time).value_or(3600), kMinLeaseSeconds);
   lease.t1_seconds = ack.u32_option(option::renewal_time).value_or(lease.lease_seconds / 2);
   lease.t2_seconds = ack.u32_option(option::rebinding_time).value_or(lease.lease_seconds / 8 * 7);
-  if (lease.t1_seconds > lease.t2_seconds || lease.t2_seconds > lease.lease_seconds) {
+  if (lease.t1_seconds < kMinLeaseSeconds / 2 || lease.t1_seconds >= lease.t2_seconds ||
+      lease.t2_seconds >= lease.lease_seconds) {
     lease.t1_seconds = lease.lease_seconds / 2;
     lease.t2_seconds = lease.lease_seconds / 8 * 7;
   }

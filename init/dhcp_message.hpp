@@ -76,6 +76,10 @@ struct Route {
   bool operator==(const Route&) const = default;
 };
 
+// The shortest lease taken (a shorter one is stretched): with T1 at half of
+// it, a renewal at most every 30 s, whatever a server says.
+inline constexpr std::uint32_t kMinLeaseSeconds = 60;
+
 struct Lease {
   Ipv4 address = 0;
   int prefix_length = 32;
@@ -85,7 +89,7 @@ struct Lease {
   std::string domain;
   std::string hostname;
   std::optional<int> mtu;
-  std::uint32_t lease_seconds = 0;
+  std::uint32_t lease_seconds = 0;  // at least kMinLeaseSeconds
   std::uint32_t t1_seconds = 0;
   std::uint32_t t2_seconds = 0;
 };

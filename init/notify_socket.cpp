@@ -25,8 +25,10 @@ struct NotifySocket::Impl : std::enable_shared_from_this<NotifySocket::Impl> {
                       });
   }
 
+  // At most kMaxDatagramsPerWake, then back to the event loop: the next
+  // async_wait fires at once if more are queued, after other ready work.
   void drain() {
-    for (;;) {
+    for (std::size_t i = 0; i < kMaxDatagramsPerWake; ++i) {
       std::array<char, 4096> data{};
       alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(ucred))> control{};
       iovec iov{data.data(), data.size()};

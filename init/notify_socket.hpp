@@ -17,6 +17,9 @@ namespace init {
 
 class NotifySocket {
  public:
+  // Read per wake of the event loop, then yield: the socket is 0666, and a
+  // flood must not starve everything else init does.
+  static constexpr std::size_t kMaxDatagramsPerWake = 8;
   using Handler = std::function<void(pid_t sender, std::string_view message)>;
   // Binds at path (replacing an old socket file), mode 0666: any service may
   // write, and the pid decides what a datagram counts for.

@@ -117,3 +117,29 @@ TEST(DhcpMessage, HostnameAndDomainKeepOnlyNameCharacters) {
 }
 
 }  // namespace
+
+namespace {
+
+// A lease of 0 s (or a T1 of 0) from a broken or hostile server would make
+// the client renew in a tight loop: the times have sane minimums and order.
+TEST(DhcpMessage, LeaseT1AndT2HaveSaneMinimums) {
+  Message zero = gcp_style_ack();
+  zero.options[option::lease_time] = {0, 0, 0, 0};
+  auto lease = lease_from_ack(zero);
+  ASSERT_TRUE(lease);
+  EXPECT_GE(lease->lease_seconds, kMinLeaseSeconds);
+  EXPECT_GE(lease->t1_seconds, kMinLeaseSeconds / 2);
+  EXPECT_LT(lease->t1_seconds, lease->t2_seconds);
+  EXPECT_LT(lease->t2_seconds, lease->lease_seconds);
+
+  Message no_t1 = gcp_style_ack();
+  no_t1.options[option::renewal_time] = {0, 0, 0, 0};
+  no_t1.options[option::rebinding_time] = {0, 0, 0, 1};
+  lease = lease_from_ack(no_t1);
+  ASSERT_TRUE(lease);
+  EXPECT_EQ(lease->lease_seconds, 3600U);
+  EXPECT_EQ(lease->t1_seconds, 1800U);
+  EXPECT_EQ(lease->t2_seconds, 3150U);
+}
+
+}  // namespace

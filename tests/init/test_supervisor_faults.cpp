@@ -5,20 +5,27 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <cstring>
 #include <exception>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
+#include <vector>
 
+#include "init/notify_socket.hpp"
 #include "init/supervisor.hpp"
 #include "init_harness.hpp"
 
@@ -119,6 +126,46 @@ TEST(InitFaults, TerminateAsPid1PowersOffInsteadOfDying) {
       << log;
   EXPECT_NE(log.find("\"event\":\"init.terminated\""), std::string::npos) << log;
   EXPECT_NE(log.find("a bug that escaped"), std::string::npos) << log;
+}
+
+}  // namespace
+
+namespace {
+
+// The notify socket is mode 0666: any local process can flood it. One wake
+// of the event loop reads a bounded number of datagrams and then yields, so
+// that a flood cannot starve the control socket, reaping or timers (the
+// kernel queues at most net.unix.max_dgram_qlen, 10 by default: the bound is
+// below that).
+TEST(InitFaults, TheNotifySocketReadsABoundedNumberOfDatagramsPerWake) {
+  fixtures::TempDir dir;
+  boost::asio::io_context io;
+  int heard = 0;
+  auto notify = init::NotifySocket::open(io, (dir.path() / "notify.sock").string(),
+                                         [&](pid_t, std::string_view) { ++heard; });
+  ASSERT_TRUE(notify) << notify.error().message;
+  const int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::memcpy(address.sun_path, (*notify)->path().c_str(), (*notify)->path().size() + 1);
+  int sent = 0;
+  constexpr std::string_view kMessage = "STATUS=flood";
+  while (sendto(fd, kMessage.data(), kMessage.size(), MSG_DONTWAIT,
+                reinterpret_cast<sockaddr*>(&address), sizeof address) >= 0) {
+    ++sent;
+  }
+  close(fd);
+  ASSERT_GE(sent, 9) << "the kernel queued too few datagrams to tell";
+  bool other_work_ran = false;
+  boost::asio::post(io, [&] { other_work_ran = true; });
+  io.run_one();  // the posted handler
+  io.run_one();  // one wake of the notify socket
+  EXPECT_TRUE(other_work_ran);
+  EXPECT_GT(heard, 0);
+  EXPECT_LE(heard, static_cast<int>(init::NotifySocket::kMaxDatagramsPerWake));
+  EXPECT_LT(heard, sent) << "one wake read the whole queue";
+  io.poll();
+  EXPECT_EQ(heard, sent) << "the rest must be read on later wakes";
 }
 
 }  // namespace
