@@ -113,9 +113,13 @@ void Enforcer::act(const Change& change) {
   if (budget_->state() != BudgetState::over || power_off_requested_) return;
   persist(/*urgent=*/true);  // the count must survive the power-off
   if (auto asked = power_off_(); !asked) {
-    log::error(Event{"egress.poweroff_failed"}, "unable to request power-off",
-               {{"reason", asked.error().message}});
-    return;  // asked again at the next tick
+    // Asked again at every tick; said again only when the reason changes.
+    if (asked.error().message != power_off_problem_) {
+      log::error(Event{"egress.poweroff_failed"}, "unable to request power-off",
+                 {{"reason", asked.error().message}});
+      power_off_problem_ = asked.error().message;
+    }
+    return;
   }
   power_off_requested_ = true;
 }

@@ -74,6 +74,7 @@ class Enforcer {
   std::optional<std::chrono::sys_seconds> last_write_;
   std::optional<NvRecord> last_saved_;
   std::string last_problem_;  // logged once until it changes
+  std::string power_off_problem_;
 };
 
 }  // namespace egressd

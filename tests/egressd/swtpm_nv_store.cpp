@@ -211,4 +211,35 @@ TEST(Enforcer, WaitsForTheTpmBeforeCountingAndLosesNothing) {
   EXPECT_EQ(enforcer->status()["persisted"], true);
 }
 
+TEST(Enforcer, AsksAgainUntilInitAcceptsThePowerOffThenNeverAgain) {
+  Machine machine;
+  int refused = 0;
+  int accepted = 0;
+  boost::asio::io_context io;
+  egressd::EnforcerOptions options;
+  options.poll = 50ms;
+  options.paths = {machine.dir.path() / "route", machine.dir.path() / "net"};
+  options.boot_id_path = (machine.dir.path() / "boot_id").string();
+  egressd::Enforcer enforcer(
+      io, options, /*store=*/nullptr,
+      [&]() -> common::Status {
+        if (refused < 3) {
+          ++refused;
+          return common::fail(common::Error::Kind::environment, "init is not answering");
+        }
+        ++accepted;
+        return {};
+      },
+      [&] { return machine.now; });
+  enforcer.on_config(cap(1000));
+  enforcer.start();
+  machine.sent(5000);
+  ASSERT_TRUE(run_until(io, [&] { return accepted == 1; }));
+  io.restart();
+  io.run_for(300ms);
+  EXPECT_EQ(refused, 3);
+  EXPECT_EQ(accepted, 1);
+  EXPECT_EQ(enforcer.status()["persisted"], false) << "no TPM: nothing persisted";
+}
+
 }  // namespace
