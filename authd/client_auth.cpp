@@ -1,6 +1,8 @@
 #include "authd/client_auth.hpp"
 
+#include "authd/http_fields.hpp"
 #include "common/crypto.hpp"
+#include "common/http_message.hpp"
 
 namespace authd {
 namespace {
@@ -23,8 +25,8 @@ std::optional<std::string> form_value(const std::map<std::string, std::string>& 
 }
 
 // RFC 6749 2.3.1: id and secret are form-urlencoded before base64.
-std::expected<Presented, ClientAuthFailure> from_basic(const std::string& header) {
-  auto decoded = common::crypto::base64_decode(header.substr(6));
+std::expected<Presented, ClientAuthFailure> from_basic(std::string_view credentials) {
+  auto decoded = common::crypto::base64_decode(credentials);
   if (!decoded) return failure("invalid_client", "malformed Basic credentials", true);
   auto colon = decoded->find(':');
   if (colon == std::string::npos) {
@@ -40,17 +42,16 @@ std::expected<Presented, ClientAuthFailure> from_basic(const std::string& header
 }  // namespace
 
 std::expected<const OidcClient*, ClientAuthFailure> authenticate_client(
-    const Config& config, const common::http::Request& req,
+    const Config& config, std::string_view authorization,
     const std::map<std::string, std::string>& form) {
-  auto authorization = req.get_header_value("Authorization");
   auto form_id = form_value(form, "client_id");
   auto form_secret = form_value(form, "client_secret");
   Presented presented;
-  if (authorization.starts_with("Basic ")) {
+  if (auto credentials = auth_credentials(authorization, "Basic")) {
     if (form_secret) {
       return failure("invalid_request", "more than one client authentication method", true);
     }
-    auto basic = from_basic(authorization);
+    auto basic = from_basic(*credentials);
     if (!basic) return std::unexpected(basic.error());
     presented = *basic;
     if (form_id && *form_id != presented.client_id) {

@@ -3,12 +3,11 @@
 // client_secret_basic, client_secret_post, or none (public clients, which
 // are then held to PKCE). Secrets are compared by SHA-256 in constant time.
 
+#include <expected>
 #include <map>
 #include <string>
+#include <string_view>
 
-#include "common/http_message.hpp"
-
-#include "common/error.hpp"
 #include "authd/config.hpp"
 
 namespace authd {
@@ -19,9 +18,10 @@ struct ClientAuthFailure {
   bool used_basic = false;  // then 401 with WWW-Authenticate: Basic
 };
 
-// The authenticated client, or why not.
+// The authenticated client, or why not. `authorization`: the Authorization
+// header ("" when absent); its scheme name is case-insensitive (RFC 7235).
 std::expected<const OidcClient*, ClientAuthFailure> authenticate_client(
-    const Config& config, const common::http::Request& req,
+    const Config& config, std::string_view authorization,
     const std::map<std::string, std::string>& form);
 
 }  // namespace authd

@@ -72,7 +72,8 @@ common::Result<std::string> load_paypal_secret(const common::MetadataClient& md,
   }
   auto secret = access_secret_version(*ref, token->token, secret_manager);
   if (!secret) return std::unexpected(secret.error());
-  common::log::info("PayPal client secret read from Secret Manager", {{"secret", *ref}});
+  common::log::info(common::log::Event{"secret.read"}, "read PayPal client secret",
+                    {{"secret", *ref}});
   // A secret stored with a trailing newline (echo ... | gcloud secrets create)
   // is a classic mistake; PayPal secrets never end in whitespace.
   while (!secret->empty() && (secret->back() == '\n' || secret->back() == '\r')) {

@@ -9,6 +9,11 @@
 // at once). A round whose inputs equal the configuration in force does
 // nothing; an invalid one is logged with its reason and the old
 // configuration stays in force.
+//
+// A Secret Manager reference that does not name a fixed version
+// (`versions/latest`, or an alias) names whatever version is newest: it is
+// re-read every `secret_refresh`, whatever the source, and a new secret is
+// applied like any other change (issue 12 item 8).
 
 #include <atomic>
 #include <chrono>
@@ -31,7 +36,8 @@ class ConfigUpdater {
   // poll_period 0: only offered values are considered.
   ConfigUpdater(ConfigSource source, SecretManagerOptions secret_manager, ConfigInputs current,
                 Apply apply, std::chrono::seconds poll_period,
-                common::MetadataOptions metadata = {});
+                common::MetadataOptions metadata = {},
+                std::chrono::seconds secret_refresh = std::chrono::minutes(5));
   ~ConfigUpdater();
   ConfigUpdater(const ConfigUpdater&) = delete;
   ConfigUpdater& operator=(const ConfigUpdater&) = delete;
@@ -40,12 +46,16 @@ class ConfigUpdater {
   void offer(common::config::Values values);
   void stop();
   // Rounds finished so far, whatever their outcome (lets tests wait for one).
+  // A re-read of a `versions/latest` secret is a round too.
   std::size_t rounds() const { return rounds_.load(); }
 
  private:
   void run();
   // One round; `offered` empty: read the source.
   void consider(std::optional<common::config::Values> offered);
+  // Re-reads a secret reference that follows the newest version.
+  void refresh_secret();
+  void apply(Config config, ConfigInputs inputs);
 
   ConfigSource source_;
   SecretManagerOptions secret_manager_;
@@ -54,6 +64,8 @@ class ConfigUpdater {
   std::optional<ConfigInputs> refused_;  // the last invalid inputs, logged once
   Apply apply_;
   std::chrono::seconds poll_period_;
+  std::chrono::seconds secret_refresh_;
+  std::string secret_in_force_;  // SHA-256; empty until first read
 
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -1,5 +1,7 @@
 #include "authd/http_fields.hpp"
 
+#include <algorithm>
+
 #include "common/http_client.hpp"
 
 namespace authd {
@@ -53,6 +55,17 @@ common::Result<std::map<std::string, std::string>> parse_form(const std::string&
     }
   }
   return fields;
+}
+
+std::optional<std::string_view> auth_credentials(std::string_view header, std::string_view scheme) {
+  if (header.size() <= scheme.size() || header[scheme.size()] != ' ') return std::nullopt;
+  for (std::size_t i = 0; i < scheme.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lower(header[i]) != lower(scheme[i])) return std::nullopt;
+  }
+  auto credentials = header.substr(scheme.size());
+  credentials.remove_prefix(std::min(credentials.find_first_not_of(' '), credentials.size()));
+  return credentials;
 }
 
 std::string with_query(const std::string& url,

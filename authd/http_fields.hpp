@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,6 +30,10 @@ std::optional<std::string> read_cookie(const common::http::Request& req, const s
 // An application/x-www-form-urlencoded body; a repeated field is an error
 // (RFC 6749 3.1: parameters must not be included more than once).
 common::Result<std::map<std::string, std::string>> parse_form(const std::string& body);
+
+// The credentials of an Authorization header for `scheme`, whose name is
+// case-insensitive (RFC 7235 2.1): "bearer x" and "Bearer x" both give "x".
+std::optional<std::string_view> auth_credentials(std::string_view header, std::string_view scheme);
 
 // Adds query parameters to a URL that may already have a query.
 std::string with_query(const std::string& url,

@@ -3,10 +3,10 @@
 #include <chrono>
 #include <cstdlib>
 
+#include "authd/http_fields.hpp"
 #include "common/crypto.hpp"
 #include "common/json.hpp"
 #include "common/log.hpp"
-#include "authd/http_fields.hpp"
 
 namespace authd {
 namespace {
@@ -29,8 +29,11 @@ std::string build_discovery(const Config& config) {
        {"client_secret_basic", "client_secret_post", "none"}},
       {"code_challenge_methods_supported", {"S256"}},
       {"claims_supported",
-       {"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "email", "email_verified",
-        "paypal_verified_account"}},
+       {"iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "at_hash", "email",
+        "email_verified", "paypal_verified_account", "paypal_environment"}},
+      // Not standard: "sandbox" means PayPal's test environment, whose
+      // accounts carry any e-mail address anyone typed (docs/authd.md).
+      {"paypal_environment", config.paypal_environment},
       {"authorization_response_iss_parameter_supported", true},
       {"claims_parameter_supported", false},
       {"request_parameter_supported", false},
@@ -60,7 +63,8 @@ std::string random_token() {
   auto bytes = common::crypto::random_bytes(32);
   if (!bytes) {
     // No randomness means no safe token: an impossible state; let init restart us.
-    common::log::critical("unable to get random bytes", {{"reason", bytes.error().message}});
+    common::log::critical(common::log::Event{"random.unavailable"}, "unable to draw random bytes",
+                          {{"reason", bytes.error().message}});
     std::abort();
   }
   return common::crypto::base64url(*bytes);
@@ -83,9 +87,7 @@ Provider::Provider(Config config, std::shared_ptr<KeyRing> keys, ProviderOptions
       keys_(std::move(keys)),
       options_(options),
       clock_(std::move(clock)),
-      logins_(options.max_pending_logins),
       codes_(options.max_codes),
-      redeemed_codes_(options.max_codes),
       access_tokens_(options.max_access_tokens) {}
 
 void Provider::apply(Config config) {
@@ -100,28 +102,21 @@ void Provider::discovery(const common::http::Request&, common::http::Response& r
 
 void Provider::jwks(const common::http::Request&, common::http::Response& res) const {
   auto bytes = keys_->jwks_bytes();
-  // Short enough that a rotation reaches caches well within a token lifetime.
-  res.set_header("Cache-Control", "public, max-age=300");
+  // The key ring publishes each next key this long before it signs, so a
+  // relying party's cached copy always holds the signing key.
+  res.set_header("Cache-Control", "public, max-age=" + std::to_string(kJwksMaxAgeSeconds));
   res.set_content(*bytes, "application/json");
 }
 
-void Provider::redirect_error(const ProviderSettings& settings, const PendingLogin& login,
-                              std::string_view error, std::string_view description,
-                              common::http::Response& res) const {
+void Provider::redirect_error(const ProviderSettings& settings, const std::string& redirect_uri,
+                              const std::string& state, std::string_view error,
+                              std::string_view description, common::http::Response& res) const {
   std::vector<std::pair<std::string, std::string>> params = {
       {"error", std::string(error)}, {"error_description", std::string(description)}};
-  if (!login.state.empty()) params.emplace_back("state", login.state);
+  if (!state.empty()) params.emplace_back("state", state);
   params.emplace_back("iss", settings.config.issuer);
   set_no_store(res);
-  res.set_redirect(with_query(login.redirect_uri, params), 302);
-}
-
-void Provider::token_error(common::http::Response& res, int status, std::string_view error,
-                           std::string_view description) const {
-  common::json body = {{"error", error}, {"error_description", description}};
-  res.status = status;
-  set_no_store(res);
-  res.set_content(common::dump_json(body), "application/json");
+  res.set_redirect(with_query(redirect_uri, params), 302);
 }
 
 }  // namespace authd

@@ -3,21 +3,26 @@
 // Handlers take and fill common::http requests so that tests can call them
 // in-process with a fake clock, and routes.cpp binds them to the server.
 //
-// Flow: RP -> /authorize (validated, remembered, cookie set) -> PayPal ->
-// /callback (cookie checked, code redeemed at PayPal, user info read) ->
-// RP redirect_uri?code&state&iss -> RP POSTs /token -> id_token (ES256).
+// Flow: RP -> /authorize (validated, sealed into a cookie) -> PayPal ->
+// /callback (cookie matched to the state and opened, code redeemed at
+// PayPal, user info read) -> RP redirect_uri?code&state&iss -> RP POSTs
+// /token -> id_token (ES256).
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/http_message.hpp"
+#include "common/json.hpp"
 
 #include "authd/config.hpp"
 #include "authd/key_ring.hpp"
+#include "authd/login_seal.hpp"
 #include "authd/login_state.hpp"
 #include "authd/paypal_client.hpp"
 #include "authd/ttl_store.hpp"
@@ -29,8 +34,7 @@ struct ProviderOptions {
   std::int64_t code_ttl_seconds = 60;
   std::int64_t access_token_ttl_seconds = 3600;
   std::int64_t id_token_ttl_seconds = 3600;
-  std::size_t max_pending_logins = 20000;
-  std::size_t max_codes = 20000;
+  std::size_t max_codes = 20000;  // codes, and redeemed ones kept to revoke on replay
   std::size_t max_access_tokens = 100000;
   std::chrono::milliseconds upstream_timeout{10000};  // each call to PayPal
 };
@@ -66,26 +70,53 @@ class Provider {
   void userinfo(const common::http::Request& req, common::http::Response& res);
 
  private:
+  // A code and what its redemption did: kept for the access token's lifetime
+  // so that a replay can revoke the token the first redemption got.
+  struct CodeRecord {
+    IssuedCode issued;
+    std::int64_t code_expires_at = 0;
+    std::string access_key;  // of the first redemption's access token
+    bool claimed = false;
+    bool replayed = false;
+  };
+  struct CodeClaim {
+    enum Outcome { unknown, replayed, claimed } outcome = unknown;
+    IssuedCode issued;
+    std::string first_access_key;  // when replayed
+  };
+
+  // The pending login whose cookie the state is the MAC of; otherwise the
+  // page that says why not is in `res`.
+  std::optional<PendingLogin> take_login(const common::http::Request& req,
+                                         const std::string& upstream_state,
+                                         common::http::Response& res) const;
+  void finish_login(const ProviderSettings& settings, const PendingLogin& login,
+                    const std::string& code, common::http::Response& res);
   void redirect_with_code(const ProviderSettings& settings, const PendingLogin& login,
                           const PayPalUser& user, common::http::Response& res);
-  void redirect_error(const ProviderSettings& settings, const PendingLogin& login,
-                      std::string_view error, std::string_view description,
-                      common::http::Response& res) const;
-  void token_error(common::http::Response& res, int status, std::string_view error,
-                   std::string_view description) const;
+  void redirect_error(const ProviderSettings& settings, const std::string& redirect_uri,
+                      const std::string& state, std::string_view error,
+                      std::string_view description, common::http::Response& res) const;
+  // Claims a code for one redemption, atomically.
+  CodeClaim claim_code(const std::string& code_key, const std::string& access_key,
+                       std::int64_t now);
+  void issue_tokens(const ProviderSettings& settings, const IssuedCode& issued,
+                    const std::string& code_key, const std::string& access_token,
+                    common::http::Response& res);
 
   std::atomic<std::shared_ptr<const ProviderSettings>> settings_;
   std::shared_ptr<KeyRing> keys_;
   ProviderOptions options_;
   Clock clock_;
-  TtlStore<PendingLogin> logins_;
-  TtlStore<IssuedCode> codes_;
-  TtlStore<std::string> redeemed_codes_;  // code hash -> access token hash, for replays
+  LoginSealer sealer_;
+  TtlStore<CodeRecord> codes_;
   TtlStore<AccessGrant> access_tokens_;
 };
 
-// The cookie that binds a pending login to the browser that started it.
-std::string login_cookie_name(const std::string& upstream_state);
+// The claims about the person for `scope` (e-mail only with "email"): the
+// id_token's and /userinfo's.
+common::json user_claims(const PayPalUser& user, std::string_view scope,
+                         const std::string& paypal_environment);
 // Random, URL-safe, 256 bits.
 std::string random_token();
 // The key under which a bearer secret is stored: its SHA-256 (raw).

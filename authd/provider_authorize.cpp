@@ -1,135 +1,69 @@
-// /authorize: validate the relying party's request (OIDC Core 3.1.2.1),
-// remember it, bind it to this browser with a cookie, send the person to PayPal.
-// Until client_id and redirect_uri are known good, errors are pages: nothing
-// ever redirects to an unregistered URI (RFC 6749 4.1.2.1).
+// /authorize: the thin HTTP shell around parse_authorize_request
+// (authorize_request.hpp): answer its error as a page or a redirect, or seal
+// the pending login into a cookie slot of this browser and send the person to
+// PayPal with a state that is a MAC over that cookie (login_seal.hpp).
 
-#include <algorithm>
+#include <limits>
 
-#include "common/log.hpp"
+#include "authd/authorize_request.hpp"
 #include "authd/html_pages.hpp"
 #include "authd/http_fields.hpp"
-#include "authd/pkce.hpp"
 #include "authd/provider.hpp"
+#include "common/log.hpp"
 
 namespace authd {
 namespace {
 
-constexpr std::size_t kMaxParamBytes = 1024;
-
-bool has_scope(const std::string& scopes, std::string_view wanted) {
-  std::size_t pos = 0;
-  while (pos <= scopes.size()) {
-    auto end = scopes.find(' ', pos);
-    if (end == std::string::npos) end = scopes.size();
-    if (std::string_view(scopes).substr(pos, end - pos) == wanted) return true;
-    pos = end + 1;
+// The cookie slot a new login takes: a free one, else the oldest login's
+// (a login authd cannot open counts as the oldest).
+std::size_t pick_slot(const LoginSealer& sealer, const common::http::Request& req) {
+  std::size_t chosen = 0;
+  std::int64_t oldest = std::numeric_limits<std::int64_t>::max();
+  for (std::size_t slot = 0; slot < kLoginCookieSlots; ++slot) {
+    auto cookie = read_cookie(req, login_cookie_name(slot));
+    if (!cookie) return slot;
+    auto login = sealer.open(*cookie);
+    const std::int64_t started = login ? login->started : std::numeric_limits<std::int64_t>::min();
+    if (started < oldest) {
+      oldest = started;
+      chosen = slot;
+    }
   }
-  return false;
+  return chosen;
 }
 
 }  // namespace
 
-std::string login_cookie_name(const std::string& upstream_state) {
-  // One cookie per login, so that two tabs logging in at once do not clash.
-  return "__Host-authd-" + upstream_state.substr(0, 16);
-}
-
 void Provider::authorize(const common::http::Request& req, common::http::Response& res) {
-  for (const char* key : {"client_id", "redirect_uri"}) {
-    if (req.get_param_value_count(key) != 1) {
-      send_error_page(res, 400, "Invalid login request",
-                      std::string("The application sent no single ") + key + ".");
-      return;
-    }
-  }
-  const std::string client_id = req.get_param_value("client_id");
-  const std::string redirect_uri = req.get_param_value("redirect_uri");
   const auto settings = this->settings();
-  const OidcClient* client = settings->config.client(client_id);
-  if (client == nullptr) {
-    send_error_page(res, 400, "Unknown application",
-                    "The application that sent you here is not registered with this service.");
-    return;
-  }
-  if (std::find(client->redirect_uris.begin(), client->redirect_uris.end(), redirect_uri) ==
-      client->redirect_uris.end()) {
-    send_error_page(res, 400, "Invalid return address",
-                    "The application asked to return you to an address it has not registered.");
-    return;
-  }
-
-  PendingLogin login;
-  login.client_id = client_id;
-  login.redirect_uri = redirect_uri;
-  if (req.get_param_value_count("state") > 1) {
-    redirect_error(*settings, login, "invalid_request", "state repeated", res);
-    return;
-  }
-  login.state = req.get_param_value("state");
-  for (const auto& [key, value] : req.params) {
-    if (value.size() > kMaxParamBytes) {
-      redirect_error(*settings, login, "invalid_request", key + " too long", res);
+  auto request = parse_authorize_request(req.params, settings->config);
+  if (!request) {
+    if (const auto* page = std::get_if<AuthorizePage>(&request.error())) {
+      send_error_page(res, page->status, page->title, page->explanation);
       return;
     }
-  }
-  for (const char* key : {"response_type", "scope", "nonce", "code_challenge",
-                          "code_challenge_method", "prompt", "response_mode"}) {
-    if (req.get_param_value_count(key) > 1) {
-      redirect_error(*settings, login, "invalid_request", std::string(key) + " repeated", res);
-      return;
-    }
-  }
-  if (req.get_param_value("response_type") != "code") {
-    redirect_error(*settings, login, "unsupported_response_type", "only response_type=code", res);
+    const auto& redirect = std::get<AuthorizeRedirect>(request.error());
+    redirect_error(*settings, redirect.redirect_uri, redirect.state, redirect.error,
+                   redirect.description, res);
     return;
   }
-  if (req.has_param("response_mode") && req.get_param_value("response_mode") != "query") {
-    redirect_error(*settings, login, "invalid_request", "only response_mode=query", res);
+  PendingLogin login{request->client_id,      request->redirect_uri, request->state, request->nonce,
+                     request->code_challenge, request->scope,        clock_()};
+  const std::string sealed = sealer_.seal(login);
+  if (sealed.size() > kMaxSealedLoginBytes) {
+    redirect_error(*settings, login.redirect_uri, login.state, "invalid_request",
+                   "state and nonce are too long together", res);
     return;
   }
-  if (!has_scope(req.get_param_value("scope"), "openid")) {
-    redirect_error(*settings, login, "invalid_scope", "scope must include openid", res);
-    return;
-  }
-  if (req.has_param("request") || req.has_param("request_uri")) {
-    redirect_error(*settings, login, "request_not_supported", "request objects are not supported",
-                   res);
-    return;
-  }
-  if (has_scope(req.get_param_value("prompt"), "none")) {
-    redirect_error(*settings, login, "login_required", "a PayPal login needs the person", res);
-    return;
-  }
-  login.nonce = req.get_param_value("nonce");
-  login.code_challenge = req.get_param_value("code_challenge");
-  if (!login.code_challenge.empty() || req.has_param("code_challenge_method")) {
-    if (req.get_param_value("code_challenge_method") != "S256") {
-      redirect_error(*settings, login, "invalid_request", "code_challenge_method must be S256",
-                     res);
-      return;
-    }
-    if (!is_valid_code_challenge(login.code_challenge)) {
-      redirect_error(*settings, login, "invalid_request", "malformed code_challenge", res);
-      return;
-    }
-  }
-  if (client->is_public && login.code_challenge.empty()) {
-    redirect_error(*settings, login, "invalid_request", "public clients must use PKCE (S256)", res);
-    return;
-  }
-
-  const std::int64_t now = clock_();
-  const std::string upstream_state = random_token();
-  login.browser_binding = random_token();
-  login.started = now;
-  res.set_header("Set-Cookie",
-                 login_cookie(login_cookie_name(upstream_state), login.browser_binding,
-                              static_cast<int>(options_.login_ttl_seconds)));
-  logins_.put(upstream_state, std::move(login), now + options_.login_ttl_seconds, now);
+  const std::size_t slot = pick_slot(sealer_, req);
+  res.set_header("Set-Cookie", login_cookie(login_cookie_name(slot), sealed,
+                                            static_cast<int>(options_.login_ttl_seconds)));
   set_no_store(res);
-  res.set_redirect(settings->paypal.authorize_url(upstream_state, settings->config.callback_url()),
-                   302);
-  common::log::info("login started", {{"client_id", client_id}, {"ip", req.remote_addr}});
+  res.set_redirect(
+      settings->paypal.authorize_url(sealer_.state_for(sealed), settings->config.callback_url()),
+      302);
+  common::log::info(common::log::Event{"login.started"}, "login started",
+                    {{"client_id", login.client_id}, {"ip", req.remote_addr}, {"slot", slot}});
 }
 
 }  // namespace authd

@@ -1,15 +1,17 @@
 #pragma once
 // A bounded, expiring, thread-safe map for the provider's in-memory state
-// (pending logins, authorization codes, access tokens). Everything here is
-// lost on restart on purpose: an old login then ends in "expired, start
-// again". The cap bounds memory whatever a client sends: when full, expired
-// entries go first, then the oldest entry makes room.
+// (authorization codes, access tokens; pending logins live in the browser,
+// login_seal.hpp). Everything here is lost on restart on purpose. The cap
+// bounds memory: when full, expired entries go first, then the oldest entry
+// makes room. Only a finished PayPal login adds a code, so a client cannot
+// flood these stores without PayPal accounts.
 
 #include <cstdint>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 namespace authd {
@@ -46,6 +48,17 @@ class TtlStore {
     auto it = entries_.find(key);
     if (it == entries_.end() || it->second.expires_at <= now) return std::nullopt;
     return it->second.value;
+  }
+
+  // Runs fn on a live entry under the store's lock, so that a read and a
+  // change are one step (a code's claim); nullopt when absent or expired.
+  template <class F>
+  std::optional<std::invoke_result_t<F, Value&>> update(const std::string& key, std::int64_t now,
+                                                        F&& fn) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(key);
+    if (it == entries_.end() || it->second.expires_at <= now) return std::nullopt;
+    return std::forward<F>(fn)(it->second.value);
   }
 
   bool erase(const std::string& key) {

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <future>
+#include <sstream>
 
 #include <boost/asio/post.hpp>
 
@@ -166,6 +167,18 @@ bool AuthdDaemonTest::serving(const std::string& chain_pem, fixtures::Process& a
 std::string AuthdDaemonTest::log() const {
   std::ifstream in(run_dir_.path() / "authd.log");
   return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<common::json> AuthdDaemonTest::events(std::string_view event) const {
+  std::vector<common::json> found;
+  std::istringstream lines(log());
+  for (std::string line; std::getline(lines, line);) {
+    auto parsed = common::parse_json(line);
+    if (parsed && parsed->is_object() && parsed->value("event", "") == event) {
+      found.push_back(std::move(*parsed));
+    }
+  }
+  return found;
 }
 
 }  // namespace authd_test

@@ -71,6 +71,8 @@ class AuthdDaemonTest : public ::testing::Test {
   // Up, and serving acmed's certificate rather than its bootstrap one.
   bool serving(const std::string& chain_pem, fixtures::Process& authd);
   std::string log() const;
+  // The log lines (JSON objects) whose `event` is `event`.
+  std::vector<common::json> events(std::string_view event) const;
 
   fixtures::TempDir run_dir_;
   fixtures::PayPalSandbox paypal_;

@@ -12,8 +12,10 @@ std::string oidc_clients_json() {
                        {"redirect_uris", {rp->redirect_uri}},
                        {"client_secret_sha256", hash(rp->secret)}});
   }
-  clients.push_back(
-      {{"client_id", kSpa.client_id}, {"redirect_uris", {kSpa.redirect_uri}}, {"public", true}});
+  for (const auto* rp : {&kSpa, &kNative}) {
+    clients.push_back(
+        {{"client_id", rp->client_id}, {"redirect_uris", {rp->redirect_uri}}, {"public", true}});
+  }
   return clients.dump();
 }
 

@@ -25,8 +25,10 @@ inline const RelyingParty kWebApp{"webapp", "webapp-secret-0123456789abcdef",
 inline const RelyingParty kOtherApp{"otherapp", "otherapp-secret-fedcba9876543210",
                                     "https://other.example/cb"};
 inline const RelyingParty kSpa{"spa", "", "https://spa.example/callback"};
+// A native app (RFC 8252): a loopback redirect URI, any port at login time.
+inline const RelyingParty kNative{"native", "", "http://127.0.0.1/callback"};
 
-// oidc_clients for the three relying parties above.
+// oidc_clients for the four relying parties above.
 std::string oidc_clients_json();
 
 struct AuthorizeParams {

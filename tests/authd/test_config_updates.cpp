@@ -11,6 +11,7 @@
 #include "authd/config_updates.hpp"
 #include "fixtures/metadata_server.hpp"
 #include "fixtures/process.hpp"
+#include "fixtures/secret_manager.hpp"
 #include "flow.hpp"
 
 namespace {
@@ -32,14 +33,16 @@ class ConfigUpdaterTest : public ::testing::Test {
   authd::ConfigInputs current() const {
     return authd::inputs_from(values_, common::MetadataClient(metadata_options())).value();
   }
-  std::unique_ptr<authd::ConfigUpdater> updater(std::chrono::seconds poll = 0s) {
+  std::unique_ptr<authd::ConfigUpdater> updater(
+      std::chrono::seconds poll = 0s, authd::SecretManagerOptions secret_manager = {},
+      std::chrono::seconds secret_refresh = std::chrono::minutes(5)) {
     return std::make_unique<authd::ConfigUpdater>(
-        authd::ConfigSource::metadata, authd::SecretManagerOptions{}, current(),
+        authd::ConfigSource::metadata, std::move(secret_manager), current(),
         [this](authd::Config config) {
           std::lock_guard lock(mutex_);
           applied_.push_back(std::move(config));
         },
-        poll, metadata_options());
+        poll, metadata_options(), secret_refresh);
   }
   std::size_t applied_count() {
     std::lock_guard lock(mutex_);
@@ -48,6 +51,7 @@ class ConfigUpdaterTest : public ::testing::Test {
 
   std::map<std::string, std::string> values_ = {{"domain", "login.example.com"},
                                                 {"paypal_client_id", "AZ123"},
+                                                {"paypal_environment", "sandbox"},
                                                 {"oidc_clients", authd_test::oidc_clients_json()}};
   fixtures::MetadataServer metadata_;
   std::mutex mutex_;
@@ -76,7 +80,7 @@ TEST_F(ConfigUpdaterTest, AppliesOnlyValidChanges) {
   ASSERT_EQ(applied_.size(), 1U) << "the same inputs are applied once";
   EXPECT_EQ(applied_[0].issuer, "https://id.example.com");
   EXPECT_EQ(applied_[0].paypal_client_secret, "EGsecret");
-  EXPECT_EQ(applied_[0].clients.size(), 3U);
+  EXPECT_EQ(applied_[0].clients.size(), 4U);
 }
 
 TEST_F(ConfigUpdaterTest, ARotatedSecretIsAChange) {
@@ -86,6 +90,29 @@ TEST_F(ConfigUpdaterTest, ARotatedSecretIsAChange) {
   ASSERT_TRUE(fixtures::wait_until([&] { return applied_count() == 1; }, 10s));
   std::lock_guard lock(mutex_);
   EXPECT_EQ(applied_[0].paypal_client_secret, "EGrotated");
+}
+
+// Issue 12 item 8: a reference to versions/latest (or any alias) names
+// whatever version is newest; a new version is read without any change in
+// the measured configuration, even when nothing is polled.
+TEST_F(ConfigUpdaterTest, ALatestSecretReferenceIsReReadAfterARotation) {
+  const std::string latest = "projects/appliance-test/secrets/paypal/versions/latest";
+  fixtures::SecretManagerSim secrets(metadata_.access_token());
+  secrets.add_secret_version(latest, "EGfirst");
+  metadata_.remove_instance_attribute("paypal_client_secret");
+  metadata_.set_instance_attribute("paypal_client_secret_ref", latest);
+  auto updates = updater(0s, {secrets.base_url(), secrets.ca_pem()}, 1s);
+  // The updater reads the version in force when it starts; then it rotates.
+  ASSERT_TRUE(fixtures::wait_until([&] { return secrets.requests() >= 1; }, 10s));
+  secrets.add_secret_version(latest, "EGrotated");
+  ASSERT_TRUE(fixtures::wait_until([&] { return applied_count() == 1; }, 10s));
+  {
+    std::lock_guard lock(mutex_);
+    EXPECT_EQ(applied_[0].paypal_client_secret, "EGrotated");
+  }
+  const int reads = secrets.requests();
+  ASSERT_TRUE(fixtures::wait_until([&] { return secrets.requests() > reads + 1; }, 10s));
+  EXPECT_EQ(applied_count(), 1U) << "an unchanged secret is not applied again";
 }
 
 TEST_F(ConfigUpdaterTest, PollsTheMetadataServer) {

@@ -116,7 +116,38 @@ TEST_F(AuthdDaemonTest, BadConfigurationExitsWithAPermanentError) {
   ASSERT_TRUE(status) << log();
   EXPECT_TRUE(WIFEXITED(*status));
   EXPECT_EQ(WEXITSTATUS(*status), 100) << log();
-  EXPECT_NE(log().find("oidc_clients"), std::string::npos);
+  auto failed = events("daemon.start_failed");
+  ASSERT_EQ(failed.size(), 1U) << log();
+  EXPECT_NE(failed[0].value("reason", "").find("oidc_clients"), std::string::npos) << log();
+}
+
+// Issue 12 item 3: production cannot be pointed at the simulation: the
+// environment must be named, and endpoint overrides need sandbox and https.
+TEST_F(AuthdDaemonTest, ProductionRefusesTheSimulationsOverrides) {
+  const std::vector<std::pair<std::string, std::string>> refused = {
+      {"paypal_environment", ""},
+      {"paypal_environment", "live"},  // with the look-alike's URLs and CA
+      {"paypal_api_base", "http://localhost:" + std::to_string(paypal_.port())},
+  };
+  for (const auto& [key, value] : refused) {
+    const common::json config = measured_config();
+    for (auto it = config.begin(); it != config.end(); ++it) {
+      metadata_.set_instance_attribute(it.key(), it->get<std::string>());
+    }
+    if (value.empty()) {
+      metadata_.remove_instance_attribute(key);
+    } else {
+      metadata_.set_instance_attribute(key, value);
+    }
+    auto authd = start_authd();
+    auto status = authd.wait_exit(15s);
+    ASSERT_TRUE(status) << key << "=" << value << "\n" << log();
+    EXPECT_TRUE(WIFEXITED(*status));
+    EXPECT_EQ(WEXITSTATUS(*status), 100) << key << "=" << value << "\n" << log();
+    auto failed = events("daemon.start_failed");  // one per start: the log is appended to
+    ASSERT_FALSE(failed.empty()) << log();
+    EXPECT_NE(failed.back().value("reason", "").find(key), std::string::npos) << log();
+  }
 }
 
 TEST_F(AuthdDaemonTest, RateLimitsAndSizeLimitsHold) {

@@ -90,13 +90,13 @@ TEST_F(AuthdLiveConfigTest, FollowsAttestdConfigUpdates) {
   ASSERT_TRUE(leaving_at_paypal.starts_with(paypal_.authorize_url()));
 
   // attestd's answer at (re)connection equals what authd started with: no change.
-  EXPECT_EQ(log().find("configuration updated"), std::string::npos) << log();
+  EXPECT_TRUE(events("config.updated").empty()) << log();
   auto changed = measured_config();
   changed["oidc_clients"] = changed_clients();
   peers_->publish_attestd_config(changed);
   EXPECT_TRUE(accepts(kNewApp)) << log();
   EXPECT_TRUE(refuses(kOtherApp)) << log();
-  EXPECT_NE(log().find("configuration updated"), std::string::npos);
+  EXPECT_FALSE(events("config.updated").empty()) << log();
 
   // The login of the client that stays completes; the other one ends on a page.
   auto finished = staying.navigate(staying_at_paypal, kWebApp.redirect_uri);
@@ -120,10 +120,10 @@ TEST_F(AuthdLiveConfigTest, FollowsAttestdConfigUpdates) {
   auto invalid = changed;
   invalid["oidc_clients"] = R"([{"client_id": "broken"}])";
   peers_->publish_attestd_config(invalid);
-  EXPECT_TRUE(fixtures::wait_until(
-      [&] { return log().find("configuration update refused") != std::string::npos; }, 10s))
+  EXPECT_TRUE(fixtures::wait_until([&] { return !events("config.rejected").empty(); }, 10s))
       << log();
-  EXPECT_NE(log().find("broken needs redirect_uris"), std::string::npos) << log();
+  EXPECT_NE(events("config.rejected").front().value("reason", "").find("broken"), std::string::npos)
+      << log();
   EXPECT_TRUE(accepts(kNewApp));
   EXPECT_TRUE(refuses(kOtherApp));
   EXPECT_TRUE(authd.running());
@@ -152,10 +152,11 @@ TEST_F(AuthdLiveConfigTest, FollowsTheMetadataServer) {
       << log();
 
   metadata_.set_instance_attribute("paypal_environment", "staging");
-  EXPECT_TRUE(fixtures::wait_until(
-      [&] { return log().find("configuration update refused") != std::string::npos; }, 10s))
+  EXPECT_TRUE(fixtures::wait_until([&] { return !events("config.rejected").empty(); }, 10s))
       << log();
-  EXPECT_NE(log().find("paypal_environment"), std::string::npos);
+  EXPECT_NE(events("config.rejected").front().value("reason", "").find("paypal_environment"),
+            std::string::npos)
+      << log();
   EXPECT_TRUE(accepts(kNewApp));
   EXPECT_TRUE(authd.running());
 }

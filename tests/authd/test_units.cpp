@@ -3,10 +3,8 @@
 
 #include <gtest/gtest.h>
 
-#include "common/crypto.hpp"
 #include "authd/config.hpp"
 #include "authd/crc32c.hpp"
-#include "flow.hpp"
 #include "authd/html_pages.hpp"
 #include "authd/http_fields.hpp"
 #include "authd/key_ring.hpp"
@@ -17,37 +15,91 @@
 #include "authd/rate_limiter.hpp"
 #include "authd/secret_manager.hpp"
 #include "authd/ttl_store.hpp"
+#include "common/crypto.hpp"
+#include "flow.hpp"
 
 namespace {
 
 std::map<std::string, std::string> minimal_values() {
   return {{"domain", "login.example.com"},
           {"paypal_client_id", "AZ123"},
+          {"paypal_environment", "sandbox"},
           {"oidc_clients", authd_test::oidc_clients_json()}};
 }
 
-TEST(Config, DefaultsToSandboxEndpointsAndHttpsIssuer) {
+TEST(Config, SandboxEndpointsAndHttpsIssuer) {
   auto config = authd::parse_config(minimal_values(), "secret");
   ASSERT_TRUE(config) << config.error().message;
   EXPECT_EQ(config->issuer, "https://login.example.com");
   EXPECT_EQ(config->paypal.authorize_url, "https://www.sandbox.paypal.com/signin/authorize");
   EXPECT_EQ(config->paypal.api_base, "https://api-m.sandbox.paypal.com");
-  EXPECT_EQ(config->clients.size(), 3U);
+  EXPECT_EQ(config->clients.size(), 4U);
   EXPECT_TRUE(config->client("spa")->is_public);
   EXPECT_EQ(config->callback_url(), "https://login.example.com/callback");
 }
 
-TEST(Config, LiveEndpointsAndOverrides) {
+// Issue 12 item 3: the environment is required, and the simulation's
+// overrides are for the sandbox only, over https only.
+TEST(Config, OverridesOnlyForTheSandboxAndOnlyOverHttps) {
   auto values = minimal_values();
+  values.erase("paypal_environment");
+  auto missing = authd::parse_config(values, "secret");
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message.find("paypal_environment"), std::string::npos);
   values["paypal_environment"] = "live";
   auto live = authd::parse_config(values, "secret");
   ASSERT_TRUE(live);
   EXPECT_EQ(live->paypal.authorize_url, "https://www.paypal.com/signin/authorize");
   EXPECT_EQ(live->paypal.api_base, "https://api-m.paypal.com");
+  for (const char* key : {"paypal_api_base", "paypal_authorize_url", "extra_ca_pem"}) {
+    auto overridden = values;
+    overridden[key] = std::string(key) == "extra_ca_pem" ? "-----BEGIN CERTIFICATE-----"
+                                                         : "https://paypal.sim:8443";
+    auto refused = authd::parse_config(overridden, "secret");
+    ASSERT_FALSE(refused) << key;
+    EXPECT_NE(refused.error().message.find(key), std::string::npos) << refused.error().message;
+  }
+  values["paypal_environment"] = "sandbox";
   values["paypal_api_base"] = "https://paypal.sim:8443/";
-  auto overridden = authd::parse_config(values, "secret");
-  ASSERT_TRUE(overridden);
-  EXPECT_EQ(overridden->paypal.api_base, "https://paypal.sim:8443");
+  auto sandbox = authd::parse_config(values, "secret");
+  ASSERT_TRUE(sandbox) << sandbox.error().message;
+  EXPECT_EQ(sandbox->paypal.api_base, "https://paypal.sim:8443");
+  for (const char* url :
+       {"http://paypal.sim:8443", "https:///x", "ftp://paypal.sim", "paypal.sim"}) {
+    values["paypal_api_base"] = url;
+    EXPECT_FALSE(authd::parse_config(values, "secret")) << url;
+    values.erase("paypal_api_base");
+    values["paypal_authorize_url"] = url;
+    EXPECT_FALSE(authd::parse_config(values, "secret")) << url;
+    values.erase("paypal_authorize_url");
+  }
+}
+
+// Issue 12 item 5: http redirect URIs only on a loopback host, told apart by
+// parsing the host rather than by a prefix.
+TEST(Config, LoopbackRedirectUrisAreParsedNotPrefixed) {
+  auto client = [](const std::string& uri) {
+    return "[{\"client_id\": \"n\", \"public\": true, \"redirect_uris\": [\"" + uri + "\"]}]";
+  };
+  for (const char* uri : {"http://localhost.evil.com/cb", "http://127.0.0.1.evil.com/cb",
+                          "http://localhost@evil.com/cb", "http://127.0.0.1@evil.com/cb",
+                          "http://[::1].evil.com/cb", "http://localhostevil.com/cb",
+                          "http://127.0.0.1:80@evil.com/cb", "http:///cb", "https:///cb"}) {
+    EXPECT_FALSE(authd::parse_oidc_clients(client(uri))) << uri;
+  }
+  for (const char* uri : {"http://127.0.0.1/cb", "http://127.0.0.1:8080/cb", "http://[::1]/cb",
+                          "http://localhost/cb", "http://localhost:3000", "https://a.example/cb"}) {
+    EXPECT_TRUE(authd::parse_oidc_clients(client(uri))) << uri;
+  }
+  auto clients = authd::parse_oidc_clients(client("http://127.0.0.1/cb"));
+  ASSERT_TRUE(clients);
+  const auto& native = clients->at("n");
+  EXPECT_TRUE(native.allows_redirect_uri("http://127.0.0.1/cb"));
+  EXPECT_TRUE(native.allows_redirect_uri("http://127.0.0.1:51234/cb"));
+  EXPECT_FALSE(native.allows_redirect_uri("http://127.0.0.1:51234/cb/x"));
+  EXPECT_FALSE(native.allows_redirect_uri("http://127.0.0.1:51234/cb?x=1"));
+  EXPECT_FALSE(native.allows_redirect_uri("http://127.0.0.1.evil.com/cb"));
+  EXPECT_FALSE(native.allows_redirect_uri("http://127.0.0.1:x/cb"));
 }
 
 TEST(Config, RejectsBadValuesWithClearErrors) {
@@ -147,14 +199,23 @@ TEST(RateLimiter, BurstThenSustainedRatePerAddress) {
 }
 
 TEST(KeyRing, RotatesAndKeepsOldKeysUntilTheirTokensExpire) {
-  auto ring = authd::KeyRing::create({100, 50, 10}, 1000);
+  // rotation 100 s, tokens 50 s, skew 10 s, next key published 20 s ahead.
+  auto ring = authd::KeyRing::create({100, 50, 10, 20}, 1000);
   ASSERT_TRUE(ring);
   auto& keys = **ring;
   const auto first = keys.active_kid();
   EXPECT_EQ(first.size(), 43U) << "base64url SHA-256 thumbprint";
+  EXPECT_FALSE(keys.maintain(1079).value());
+  EXPECT_TRUE(keys.maintain(1080).value()) << "the next key is published";
+  EXPECT_EQ(keys.key_count(), 2U);
+  EXPECT_EQ(keys.active_kid(), first) << "but does not sign yet";
+  auto published = common::parse_json(*keys.jwks_bytes());
+  ASSERT_TRUE(published);
+  EXPECT_EQ((*published)["keys"][0]["kid"], first) << "the signing key first";
+  const std::string next = (*published)["keys"][1]["kid"];
   EXPECT_FALSE(keys.maintain(1099).value());
   EXPECT_TRUE(keys.maintain(1100).value());
-  EXPECT_NE(keys.active_kid(), first);
+  EXPECT_EQ(keys.active_kid(), next);
   EXPECT_EQ(keys.key_count(), 2U);
   EXPECT_FALSE(keys.maintain(1159).value()) << "kept for token lifetime + skew";
   EXPECT_TRUE(keys.maintain(1160).value());
@@ -163,6 +224,18 @@ TEST(KeyRing, RotatesAndKeepsOldKeysUntilTheirTokensExpire) {
   ASSERT_TRUE(jwks);
   EXPECT_EQ((*jwks)["keys"][0]["kid"], keys.active_kid());
   EXPECT_EQ((*jwks)["keys"][0]["alg"], "ES256");
+}
+
+TEST(KeyRing, ALateMaintenanceStillWaitsACachePeriodBeforeSigning) {
+  auto ring = authd::KeyRing::create({100, 50, 10, 20}, 1000);
+  ASSERT_TRUE(ring);
+  auto& keys = **ring;
+  const auto first = keys.active_kid();
+  EXPECT_TRUE(keys.maintain(5000).value()) << "long overdue: the next key is published";
+  EXPECT_EQ(keys.active_kid(), first);
+  EXPECT_FALSE(keys.maintain(5019).value());
+  EXPECT_TRUE(keys.maintain(5020).value());
+  EXPECT_NE(keys.active_kid(), first);
 }
 
 TEST(PayPalUserInfo, ParsesPaypalV11AndToleratesStringBooleans) {

@@ -9,11 +9,12 @@
 #include <string_view>
 #include <type_traits>
 
-#include "common/crypto.hpp"
-#include "common/json.hpp"
 #include "authd/config.hpp"
 #include "authd/key_ring.hpp"
+#include "authd/login_seal.hpp"
 #include "authd/provider.hpp"
+#include "common/crypto.hpp"
+#include "common/json.hpp"
 
 // The query parser of authd's HTTP server: cpp-httplib's, or since the
 // server rewrite common/http_message's (docs/fuzzing.md).
@@ -71,6 +72,12 @@ inline authd::Config authd_config() {
   auto config = authd::parse_config(values, "paypal-secret");
   if (!config) std::abort();
   return *config;
+}
+
+// A sealer with keys of its own, as a provider has.
+inline const authd::LoginSealer& authd_sealer() {
+  static const authd::LoginSealer sealer;
+  return sealer;
 }
 
 // A fresh provider (its stores empty) over one key ring: a run's logins and
