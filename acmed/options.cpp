@@ -12,11 +12,7 @@ common::Result<DaemonOptions> parse_options(std::map<std::string, std::string> v
   common::daemon::Flags flags(std::move(values));
   DaemonOptions o;
   auto& r = o.renewer;
-  if (auto source = flags.text("config-source")) {
-    auto parsed = common::config::parse_source(*source);
-    if (parsed) r.config_source = *parsed;
-    else flags.reject("config-source", parsed.error());
-  }
+  r.config_source = common::config::source_flag(flags);
   o.http_host = flags.text("http-host", o.http_host);
   o.http_port = static_cast<int>(flags.integer("http-port", o.http_port, 0, 65535));
   const milliseconds day = std::chrono::hours(24);

@@ -9,6 +9,8 @@
 #include "attestd/tpm_keys.hpp"
 
 namespace attestd {
+
+using common::log::Event;
 namespace {
 
 using common::Error;
@@ -92,12 +94,12 @@ common::Status Attester::ensure_open() {
   if (!status) {
     tpm_.reset();
     if (!last_error_ || last_error_->message != status.error().message) {
-      common::log::warning("TPM unavailable", {{"reason", status.error().message}});
+      common::log::warning(Event{"tpm.unavailable"}, "unable to reach the TPM", {{"reason", status.error().message}});
     }
     last_error_ = status.error();
     return status;
   }
-  if (last_error_) common::log::notice("TPM available again", {{"tcti", tcti_}});
+  if (last_error_) common::log::notice(Event{"tpm.available"}, "TPM available again", {{"tcti", tcti_}});
   last_error_.reset();
   return {};
 }
@@ -137,7 +139,7 @@ common::Status Attester::set_up(ESYS_CONTEXT* esys) {
     } else if (certificate.error().kind == Error::Kind::environment) {
       return std::unexpected(certificate.error());
     } else {
-      common::log::warning("unable to read the AK certificate",
+      common::log::warning(Event{"tpm.ak_certificate_unreadable"}, "unable to read the AK certificate",
                            {{"reason", certificate.error().message}});
     }
   }
@@ -155,7 +157,7 @@ common::Status Attester::set_up(ESYS_CONTEXT* esys) {
   } else if (ek.error().kind == Error::Kind::environment) {
     return std::unexpected(ek.error());
   } else {
-    common::log::warning("no EK public key", {{"reason", ek.error().message}});
+    common::log::warning(Event{"tpm.ek_missing"}, "unable to read the EK public key", {{"reason", ek.error().message}});
   }
   auto ek_cert = ek_certificate_pem(esys);
   if (ek_cert) {
@@ -163,10 +165,10 @@ common::Status Attester::set_up(ESYS_CONTEXT* esys) {
   } else if (ek_cert.error().kind == Error::Kind::environment) {
     return std::unexpected(ek_cert.error());
   } else {
-    common::log::warning("no EK certificate", {{"reason", ek_cert.error().message}});
+    common::log::warning(Event{"tpm.ek_certificate_missing"}, "unable to read the EK certificate", {{"reason", ek_cert.error().message}});
   }
   setup->manufacturer = tpm_property_string(esys, TPM2_PT_MANUFACTURER).value_or("");
-  common::log::info("TPM ready", {{"tcti", tcti_},
+  common::log::info(Event{"tpm.ready"}, "TPM ready", {{"tcti", tcti_},
                                   {"ak_source", setup->identity.ak_source},
                                   {"ak_certified", setup->identity.ak_certificate_pem.has_value()},
                                   {"manufacturer", setup->manufacturer}});
@@ -175,7 +177,7 @@ common::Status Attester::set_up(ESYS_CONTEXT* esys) {
 }
 
 void Attester::drop(const common::Error& error) {
-  common::log::warning("TPM connection lost", {{"reason", error.message}});
+  common::log::warning(Event{"tpm.lost"}, "unable to keep the TPM connection", {{"reason", error.message}});
   tpm_.reset();
   setup_.reset();  // the TPM that comes back may be another one: derive again
   last_error_ = error;

@@ -5,7 +5,7 @@
 
 namespace attestd {
 
-ConfigMeasurer::ConfigMeasurer(std::unique_ptr<ConfigSource> source, RuntimeConfig& runtime,
+ConfigMeasurer::ConfigMeasurer(std::unique_ptr<ConfigReader> source, RuntimeConfig& runtime,
                                Publish publish, std::chrono::seconds poll_interval)
     : source_(std::move(source)),
       runtime_(runtime),
@@ -41,7 +41,7 @@ void ConfigMeasurer::run() {
         values ? runtime_.measure(*values) : std::unexpected(values.error());
     std::chrono::milliseconds delay;
     if (!measured) {
-      common::log::warning("configuration not measured yet; retrying",
+      common::log::warning(common::log::Event{"config.unmeasured"}, "unable to measure the configuration yet",
                            {{"reason", measured.error().message}});
       delay = backoff.next();
     } else {

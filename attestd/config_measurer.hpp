@@ -18,7 +18,7 @@ namespace attestd {
 class ConfigMeasurer {
  public:
   using Publish = std::function<void(const common::contract::MeasuredConfig& config)>;
-  ConfigMeasurer(std::unique_ptr<ConfigSource> source, RuntimeConfig& runtime, Publish publish,
+  ConfigMeasurer(std::unique_ptr<ConfigReader> source, RuntimeConfig& runtime, Publish publish,
                  std::chrono::seconds poll_interval);
   ~ConfigMeasurer();
   void start();
@@ -28,7 +28,7 @@ class ConfigMeasurer {
   void run();
   bool wait(std::chrono::milliseconds delay);  // false when stopping
 
-  std::unique_ptr<ConfigSource> source_;
+  std::unique_ptr<ConfigReader> source_;
   RuntimeConfig& runtime_;
   Publish publish_;
   std::chrono::seconds poll_interval_;

@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
   attestd::PeerLinks peers(io, certificates, bindings);
   if (auto started = peers.start(); !started) return fail_start("serve IPC", started.error());
   attestd::ConfigMeasurer measurer(
-      attestd::config_source_for(o), runtime,
+      attestd::config_reader_for(o), runtime,
       [&peers](const common::contract::MeasuredConfig& config) { peers.publish_config(config); },
       std::chrono::seconds(o.config_poll_seconds));
   common::http::Router router;

@@ -8,13 +8,15 @@
 #include "common/log.hpp"
 
 namespace attestd {
+
+using common::log::Event;
 namespace {
 
 using common::Error;
 using common::fail;
 using common::json;
 
-class MetadataConfigSource final : public ConfigSource {
+class MetadataConfigSource final : public ConfigReader {
  public:
   explicit MetadataConfigSource(common::MetadataOptions options) : client_(std::move(options)) {}
   common::Result<attest::ConfigValues> fetch() override {
@@ -36,7 +38,7 @@ class MetadataConfigSource final : public ConfigSource {
   common::MetadataClient client_;
 };
 
-class FileConfigSource final : public ConfigSource {
+class FileConfigSource final : public ConfigReader {
  public:
   explicit FileConfigSource(std::filesystem::path path) : path_(std::move(path)) {}
   common::Result<attest::ConfigValues> fetch() override {
@@ -70,10 +72,10 @@ class FileConfigSource final : public ConfigSource {
 
 }  // namespace
 
-std::unique_ptr<ConfigSource> metadata_config_source(common::MetadataOptions options) {
+std::unique_ptr<ConfigReader> metadata_config_reader(common::MetadataOptions options) {
   return std::make_unique<MetadataConfigSource>(std::move(options));
 }
-std::unique_ptr<ConfigSource> file_config_source(std::filesystem::path path) {
+std::unique_ptr<ConfigReader> file_config_reader(std::filesystem::path path) {
   return std::make_unique<FileConfigSource>(std::move(path));
 }
 
@@ -93,7 +95,7 @@ common::Status RuntimeConfig::load_saved() {
     return std::unexpected(common::wrap(events.error(), "unable to read saved runtime log"));
   std::lock_guard guard(mutex_);
   events_ = std::move(*events);
-  common::log::info("runtime log restored", {{"events", events_.size()}});
+  common::log::info(Event{"runtime_log.restored"}, "runtime log restored", {{"events", events_.size()}});
   return {};
 }
 
@@ -117,7 +119,7 @@ common::Status RuntimeConfig::reconcile() {
   }
   if (*value == std::string(32, '\0')) {
     // The TPM was reset under us (a restarted simulator): measure the log again.
-    common::log::notice("configuration PCR was reset; re-extending the runtime log",
+    common::log::notice(Event{"runtime_log.reextended"}, "re-extending the runtime log into a reset PCR",
                         {{"pcr", pcr_}, {"events", events.size()}});
     for (const auto& event : events) {
       if (auto s = attester_.extend_pcr(event.pcr, common::crypto::sha256(event.data)); !s)
@@ -129,7 +131,7 @@ common::Status RuntimeConfig::reconcile() {
   }
   std::lock_guard guard(mutex_);
   if (consistent_) {  // said once, not at every TPM opening
-    common::log::error("configuration PCR does not match the runtime log; quotes will not verify",
+    common::log::error(Event{"runtime_log.mismatch"}, "unable to explain the configuration PCR with the runtime log",
                        {{"pcr", pcr_}, {"pcr_value", common::crypto::hex(*value)}});
   }
   consistent_ = false;
@@ -169,8 +171,8 @@ common::Result<bool> RuntimeConfig::measure(const attest::ConfigValues& values) 
   }
   if (changed) {
     if (auto s = save(); !s)
-      common::log::error("unable to save the runtime log", {{"reason", s.error().message}});
-    common::log::info("runtime configuration measured", {{"pcr", pcr_}});
+      common::log::error(Event{"runtime_log.unsaved"}, "unable to save the runtime log", {{"reason", s.error().message}});
+    common::log::info(Event{"config.measured"}, "runtime configuration measured", {{"pcr", pcr_}});
   }
   return changed;
 }

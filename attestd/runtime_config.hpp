@@ -25,15 +25,15 @@ namespace attestd {
 
 // Where the values come from: the metadata server (instance attribute, then
 // project attribute) or, for local runs and tests, a JSON file.
-class ConfigSource {
+class ConfigReader {
  public:
-  virtual ~ConfigSource() = default;
+  virtual ~ConfigReader() = default;
   // Every measured key -> value, nullopt when absent. Environment errors
   // (server unreachable) mean "try again later".
   virtual common::Result<attest::ConfigValues> fetch() = 0;
 };
-std::unique_ptr<ConfigSource> metadata_config_source(common::MetadataOptions options);
-std::unique_ptr<ConfigSource> file_config_source(std::filesystem::path path);
+std::unique_ptr<ConfigReader> metadata_config_reader(common::MetadataOptions options);
+std::unique_ptr<ConfigReader> file_config_reader(std::filesystem::path path);
 
 class RuntimeConfig {
  public:

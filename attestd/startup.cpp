@@ -4,9 +4,9 @@
 
 namespace attestd {
 
-std::unique_ptr<ConfigSource> config_source_for(const Options& options) {
-  return options.config_file.empty() ? metadata_config_source({})
-                                     : file_config_source(options.config_file);
+std::unique_ptr<ConfigReader> config_reader_for(const Options& options) {
+  return options.config_file.empty() ? metadata_config_reader({})
+                                     : file_config_reader(options.config_file);
 }
 
 void load_saved_runtime_log(RuntimeConfig& runtime) {

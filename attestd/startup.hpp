@@ -11,7 +11,7 @@
 namespace attestd {
 
 // The metadata server, or --config-file for local runs.
-std::unique_ptr<ConfigSource> config_source_for(const Options& options);
+std::unique_ptr<ConfigReader> config_reader_for(const Options& options);
 
 // Loads the runtime log left in --state-dir by an earlier attestd of this boot
 // (init restarted it), so that the configuration PCR stays explained; a log

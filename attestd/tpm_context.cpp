@@ -58,7 +58,7 @@ TransientHandle::~TransientHandle() {
   if (handle_ == ESYS_TR_NONE) return;
   TSS2_RC rc = Esys_FlushContext(esys_, handle_);
   if (rc != TSS2_RC_SUCCESS) {
-    common::log::warning("unable to flush a transient TPM object",
+    common::log::warning(common::log::Event{"tpm.flush_failed"}, "unable to flush a transient TPM object",
                          {{"reason", std::string(Tss2_RC_Decode(rc))}});
   }
 }

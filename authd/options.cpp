@@ -8,11 +8,7 @@ common::Result<Options> parse_options(std::map<std::string, std::string> values)
   common::daemon::Flags flags(std::move(values));
   Options o;
   o.host = flags.text("host", o.host);
-  if (auto source = flags.text("config-source")) {
-    auto parsed = common::config::parse_source(*source);
-    if (parsed) o.config_source = *parsed;
-    else flags.reject("config-source", parsed.error());
-  }
+  o.config_source = common::config::source_flag(flags);
   o.secret_manager.base_url = flags.text("secret-manager-url", o.secret_manager.base_url);
   o.port = static_cast<int>(flags.integer("port", o.port, 1, 65535));
   o.key_rotation_seconds =

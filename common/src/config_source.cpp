@@ -53,6 +53,15 @@ Result<Source> parse_source(std::string_view text) {
                                               ": expected attestd or metadata");
 }
 
+Source source_flag(daemon::Flags& flags, Source fallback) {
+  auto text = flags.text("config-source");
+  if (!text) return fallback;
+  auto source = parse_source(*text);
+  if (source) return *source;
+  flags.reject("config-source", source.error());
+  return fallback;
+}
+
 Result<Values> load_values(Source source, const MetadataClient& metadata,
                            std::span<const std::string_view> keys) {
   return source == Source::attestd ? from_attestd(keys) : from_metadata(metadata, keys);

@@ -319,7 +319,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     try {
       route.handler(request, response);
     } catch (const std::exception& error) {
-      log::error("unable to handle a request", {{"reason", error.what()}, {"path", request.path}});
+      log::error(log::Event{"http.handler_threw"}, "unable to handle a request", {{"reason", error.what()}, {"path", request.path}});
       response = shared_->router.error(500);
     }
     return response;
@@ -498,7 +498,7 @@ Server::Server(Router router, std::shared_ptr<const CertificateStore> certificat
   // the process.
   std::signal(SIGPIPE, SIG_IGN);
   if (auto tls = impl_->set_up_tls(); !tls) {
-    log::error("unable to set up TLS", {{"reason", tls.error().message}});
+    log::error(log::Event{"http.tls_unavailable"}, "unable to set up TLS", {{"reason", tls.error().message}});
   }
   std::weak_ptr<Impl> weak = impl_;
   impl_->shared->on_session_end = [weak] {
@@ -539,7 +539,7 @@ Result<int> Server::bind(const std::string& host, int port) {
 
 void Server::run() {
   if (!impl_->acceptor.is_open()) {
-    log::error("unable to serve: no listening socket");
+    log::error(log::Event{"http.no_listener"}, "unable to serve without a listening socket");
     return;
   }
   impl_->accept();

@@ -284,7 +284,7 @@ struct Subscriber::Impl : std::enable_shared_from_this<Subscriber::Impl> {
     auto subscribe = encode_frame(make_request(kSubscribeId, "subscribe", {{"events", {event}}}));
     auto fetch = encode_frame(make_request(kFetchId, fetch_method, json::object()));
     if (!subscribe || !fetch) {
-      log::error("unable to encode IPC subscription", {{"path", path}});
+      log::error(log::Event{"ipc.subscription_unencodable"}, "unable to encode an IPC subscription", {{"path", path}});
       return;
     }
     outgoing = *subscribe + *fetch;
@@ -327,10 +327,10 @@ struct Subscriber::Impl : std::enable_shared_from_this<Subscriber::Impl> {
     }
     const std::uint64_t id = reply_id(message);
     if (auto error = message.find("error"); error != message.end()) {
-      log::warning("IPC subscription request failed",
+      log::warning(log::Event{"ipc.subscription_refused"}, "unable to subscribe over IPC",
                    {{"path", path},
                     {"method", id == kSubscribeId ? "subscribe" : fetch_method},
-                    {"error", reply_error(*error, fetch_method).message}});
+                    {"reason", reply_error(*error, fetch_method).message}});
       return;
     }
     if (id == kFetchId) {
@@ -352,7 +352,7 @@ struct Subscriber::Impl : std::enable_shared_from_this<Subscriber::Impl> {
     socket.close(ec);
     ++connection_generation;
     const auto delay = backoff.next();
-    log::info("IPC subscriber reconnecting",
+    log::info(log::Event{"ipc.subscriber_reconnecting"}, "reconnecting an IPC subscription",
               {{"path", path}, {"reason", reason}, {"delay_ms", delay.count()}});
     timer.expires_after(delay);
     timer.async_wait([self = shared_from_this()](asio_error wait_ec) {

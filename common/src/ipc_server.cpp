@@ -145,7 +145,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void send(std::string frame) {
     if (closed_ || closing_) return;
     if (!queue_.empty() && queued_bytes_ + frame.size() > max_queued_bytes_) {
-      log::warning("dropping IPC peer that does not read", {{"path", path_},
+      log::warning(log::Event{"ipc.peer_dropped"}, "dropping an IPC peer that does not read", {{"path", path_},
                                                             {"uid", peer_.uid},
                                                             {"pid", peer_.pid},
                                                             {"queued_bytes", queued_bytes_}});
@@ -206,11 +206,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
     for (;;) {
       auto message = decoder_.next();
       if (!message) {
-        log::warning("closing IPC connection after a bad frame",
+        log::warning(log::Event{"ipc.frame_rejected"}, "closing an IPC connection after a bad frame",
                      {{"path", path_},
                       {"uid", peer_.uid},
                       {"pid", peer_.pid},
-                      {"error", message.error().message}});
+                      {"reason", message.error().message}});
         refuse(error_code::bad_frame, message.error().message);
         return;
       }
@@ -246,7 +246,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       close();
       return;
     }
-    log::warning("closing IPC connection: frame not completed in time",
+    log::warning(log::Event{"ipc.frame_timeout"}, "closing an IPC connection whose frame did not complete in time",
                  {{"path", path_},
                   {"uid", peer_.uid},
                   {"pid", peer_.pid},
@@ -299,8 +299,8 @@ void Server::Impl::accept() {
     if (ec == boost::asio::error::operation_aborted || self->closed) return;
     if (ec) {
       // EMFILE and friends: wait a little instead of spinning on the error.
-      log::warning("unable to accept IPC connection",
-                   {{"path", self->path}, {"error", ec.message()}});
+      log::warning(log::Event{"ipc.accept_failed"}, "unable to accept an IPC connection",
+                   {{"path", self->path}, {"reason", ec.message()}});
       self->accept_retry.expires_after(kAcceptRetry);
       self->accept_retry.async_wait([self](asio_error wait_ec) {
         if (!wait_ec && !self->closed) self->accept();
@@ -318,18 +318,19 @@ void Server::Impl::admit(stream_protocol::socket socket) {
   // Who is calling is settled before a single byte of theirs is read.
   auto peer = peer_credentials(fd);
   if (!peer) {
-    log::warning("refusing IPC connection", {{"path", path}, {"error", peer.error().message}});
+    log::warning(log::Event{"ipc.peer_unidentified"}, "refusing an IPC connection",
+                 {{"path", path}, {"reason", peer.error().message}});
     return;
   }
   if (!contains(options.allowed_uids, peer->uid)) {
-    log::warning("refusing IPC connection from a uid this socket does not admit",
+    log::warning(log::Event{"ipc.peer_refused"}, "refusing an IPC connection from a uid the socket does not admit",
                  {{"path", path}, {"uid", peer->uid}, {"pid", peer->pid}});
     send_refusal(fd, error_code::forbidden,
                  "this socket does not admit uid " + std::to_string(peer->uid));
     return;
   }
   if (connections.size() >= options.max_connections) {
-    log::warning("refusing IPC connection: too many connections",
+    log::warning(log::Event{"ipc.connection_limit"}, "refusing an IPC connection over the connection limit",
                  {{"path", path}, {"uid", peer->uid}, {"limit", options.max_connections}});
     send_refusal(fd, error_code::unavailable, "too many connections");
     return;
@@ -396,7 +397,7 @@ void Server::Impl::handle(const std::shared_ptr<Connection>& connection, const j
     return;
   }
   if (!entry->second.allowed_uids.empty() && !contains(entry->second.allowed_uids, peer.uid)) {
-    log::warning("refusing IPC method to uid",
+    log::warning(log::Event{"ipc.method_refused"}, "refusing an IPC method to a uid it does not admit",
                  {{"path", path}, {"method", method}, {"uid", peer.uid}, {"pid", peer.pid}});
     reply(
         make_error(id, error_code::forbidden,
@@ -409,7 +410,8 @@ void Server::Impl::handle(const std::shared_ptr<Connection>& connection, const j
   try {
     result = entry->second.handler(params, peer);
   } catch (const std::exception& e) {
-    log::error("IPC handler threw", {{"method", method}, {"error", e.what()}});
+    log::error(log::Event{"ipc.handler_threw"}, "unable to handle an IPC request",
+               {{"method", method}, {"reason", e.what()}});
     result = fail(Error::Kind::internal, "internal error");
   }
   if (result) {
@@ -495,7 +497,8 @@ void Server::on(std::string method, Handler handler, std::vector<uid_t> allowed_
 void Server::publish(std::string_view event, const json& data) {
   auto frame = encode_frame(make_event(event, data), impl_->options.max_frame);
   if (!frame) {
-    log::error("unable to publish IPC event", {{"event", event}, {"error", frame.error().message}});
+    log::error(log::Event{"ipc.publish_failed"}, "unable to publish an IPC event",
+               {{"feed", event}, {"reason", frame.error().message}});
     return;
   }
   // Runs inline on the io_context thread, is queued from any other thread.

@@ -71,7 +71,7 @@ Result<HttpResponse> fetch(const MetadataOptions& options, const std::string& ur
     if (!retryable(response)) break;
     if (attempt == attempts) break;
     const auto delay = backoff.next();
-    log::debug("metadata request failed, retrying",
+    log::debug(log::Event{"metadata.retrying"}, "unable to reach the metadata server yet",
                {{"url", url},
                 {"attempt", attempt},
                 {"delay_ms", delay.count()},

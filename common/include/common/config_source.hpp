@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/daemon.hpp"
 #include "common/error.hpp"
 #include "common/ipc_client.hpp"
 #include "common/metadata.hpp"
@@ -23,6 +24,9 @@ enum class Source { attestd, metadata };
 
 // Parses the value of a daemon's --config-source flag.
 Result<Source> parse_source(std::string_view text);
+// Reads --config-source=attestd|metadata from `flags` (an invalid value is
+// kept for flags.finish() to report).
+Source source_flag(daemon::Flags& flags, Source fallback = Source::attestd);
 
 // Attribute name -> value; a key the source does not have is simply absent.
 using Values = std::map<std::string, std::string>;
