@@ -1,7 +1,7 @@
 #include "trafficcop/options.hpp"
 
-#include <charconv>
-#include <map>
+#include <cstdint>
+#include <limits>
 
 #include "common/daemon.hpp"
 
@@ -15,8 +15,8 @@ constexpr std::string_view kUsage =
     "                  [--credentials=KEY.json] [--monitoring-endpoint=URL]\n"
     "                  [--compute-endpoint=URL] [--token-endpoint=URL]\n";
 
-std::unexpected<Error> usage_error(const std::string& reason) {
-  return common::fail(Error::Kind::invalid_input, "unable to parse the command line: " + reason);
+Error usage_error(const std::string& reason) {
+  return {Error::Kind::invalid_input, "unable to parse the command line: " + reason};
 }
 
 bool lower_digit_dash(char c) {
@@ -54,31 +54,18 @@ bool valid_instance(std::string_view name) {
   return true;
 }
 
-common::Result<std::uint64_t> parse_bytes(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [at, error] = std::from_chars(text.data(), end, value);
-  if (text.empty() || error != std::errc() || at != end || value == 0) {
-    return usage_error("--cap-bytes wants a positive whole number of bytes, not '" +
-                       std::string(text) + "'");
+// A required or optional flag out of `flags`, checked by `valid`.
+std::string checked(common::daemon::Flags& flags, const std::string& name,
+                    bool (*valid)(std::string_view), bool required) {
+  auto value = flags.text(name);
+  if (!value) {
+    if (required) flags.reject(name, usage_error("--" + name + " is required"));
+    return {};
   }
-  return value;
-}
-
-// Takes a required flag out of the map, checked by `valid`.
-common::Result<std::string> take(std::map<std::string, std::string>& flags, const std::string& name,
-                                 bool (*valid)(std::string_view), bool required = true) {
-  const auto it = flags.find(name);
-  if (it == flags.end()) {
-    if (required) return usage_error("--" + name + " is required");
-    return std::string();
+  if (valid != nullptr && !valid(*value)) {
+    flags.reject(name, usage_error("--" + name + "='" + *value + "' is not valid"));
   }
-  std::string value = std::move(it->second);
-  flags.erase(it);
-  if (valid != nullptr && !valid(value)) {
-    return usage_error("--" + name + "='" + value + "' is not valid");
-  }
-  return value;
+  return *value;
 }
 
 bool any(std::string_view value) { return !value.empty(); }
@@ -99,41 +86,28 @@ bool valid_endpoint(std::string_view url) {
 }
 
 common::Result<Options> parse_options(int argc, char** argv) {
-  auto parsed = common::daemon::Flags::parse_map(argc, argv);
+  auto parsed = common::daemon::Flags::parse(argc, argv);
   if (!parsed) return std::unexpected(parsed.error());
   auto& flags = *parsed;
   Options options;
-  if (flags.contains("help")) {
+  if (flags.boolean("help")) {
     options.help = true;
     return options;
   }
-  auto project = take(flags, "project", valid_project);
-  auto zone = take(flags, "zone", valid_zone);
-  auto instance = take(flags, "instance", valid_instance);
-  auto cap = take(flags, "cap-bytes", nullptr);
-  auto dry_run = take(flags, "dry-run", nullptr, false);
-  auto credentials = take(flags, "credentials", any, false);
-  auto monitoring = take(flags, "monitoring-endpoint", valid_endpoint, false);
-  auto compute = take(flags, "compute-endpoint", valid_endpoint, false);
-  auto token = take(flags, "token-endpoint", valid_endpoint, false);
-  for (const auto* value :
-       {&project, &zone, &instance, &cap, &dry_run, &credentials, &monitoring, &compute, &token}) {
-    if (!*value) return std::unexpected(value->error());
-  }
-  if (!flags.empty()) return usage_error("unknown flag --" + flags.begin()->first);
-  if (!dry_run->empty() && *dry_run != "true") return usage_error("--dry-run takes no value");
-  auto cap_bytes = parse_bytes(*cap);
-  if (!cap_bytes) return std::unexpected(cap_bytes.error());
-
-  options.project = std::move(*project);
-  options.zone = std::move(*zone);
-  options.instance = std::move(*instance);
-  options.cap_bytes = *cap_bytes;
-  options.dry_run = !dry_run->empty();
-  options.credentials = std::move(*credentials);
-  if (!monitoring->empty()) options.monitoring_endpoint = std::move(*monitoring);
-  if (!compute->empty()) options.compute_endpoint = std::move(*compute);
-  options.token_endpoint = std::move(*token);
+  options.project = checked(flags, "project", valid_project, true);
+  options.zone = checked(flags, "zone", valid_zone, true);
+  options.instance = checked(flags, "instance", valid_instance, true);
+  if (!flags.text("cap-bytes")) flags.reject("cap-bytes", usage_error("--cap-bytes is required"));
+  options.cap_bytes = static_cast<std::uint64_t>(
+      flags.integer("cap-bytes", 1, 1, std::numeric_limits<std::int64_t>::max()));
+  options.dry_run = flags.boolean("dry-run");
+  options.credentials = checked(flags, "credentials", any, false);
+  auto monitoring = checked(flags, "monitoring-endpoint", valid_endpoint, false);
+  auto compute = checked(flags, "compute-endpoint", valid_endpoint, false);
+  options.token_endpoint = checked(flags, "token-endpoint", valid_endpoint, false);
+  if (auto done = flags.finish(); !done) return std::unexpected(done.error());
+  if (!monitoring.empty()) options.monitoring_endpoint = std::move(monitoring);
+  if (!compute.empty()) options.compute_endpoint = std::move(compute);
   // A trailing slash would double the one the paths start with.
   for (auto* url : {&options.monitoring_endpoint, &options.compute_endpoint}) {
     while (url->ends_with('/')) url->pop_back();
