@@ -219,7 +219,7 @@ common::Result<Lease> lease_from_ack(const Message& ack) {
       std::max(ack.u32_option(option::lease_time).value_or(3600), kMinLeaseSeconds);
   lease.t1_seconds = ack.u32_option(option::renewal_time).value_or(lease.lease_seconds / 2);
   lease.t2_seconds = ack.u32_option(option::rebinding_time).value_or(lease.lease_seconds / 8 * 7);
-  if (lease.t1_seconds < kMinLeaseSeconds / 2 || lease.t1_seconds >= lease.t2_seconds ||
+  if (lease.t1_seconds < kMinRenewalSeconds || lease.t1_seconds >= lease.t2_seconds ||
       lease.t2_seconds >= lease.lease_seconds) {
     lease.t1_seconds = lease.lease_seconds / 2;
     lease.t2_seconds = lease.lease_seconds / 8 * 7;

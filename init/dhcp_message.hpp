@@ -76,9 +76,12 @@ struct Route {
   bool operator==(const Route&) const = default;
 };
 
-// The shortest lease taken (a shorter one is stretched): with T1 at half of
-// it, a renewal at most every 30 s, whatever a server says.
+// The shortest lease taken (a shorter one is stretched) and the shortest T1:
+// floors against a renewal loop from a broken or hostile server (a lease or
+// T1 of 0), not against a server that wants quick renewals (dnsmasq in the
+// netns test asks for T1 = 3 s).
 inline constexpr std::uint32_t kMinLeaseSeconds = 60;
+inline constexpr std::uint32_t kMinRenewalSeconds = 3;
 
 struct Lease {
   Ipv4 address = 0;

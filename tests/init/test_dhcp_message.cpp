@@ -128,7 +128,7 @@ TEST(DhcpMessage, LeaseT1AndT2HaveSaneMinimums) {
   auto lease = lease_from_ack(zero);
   ASSERT_TRUE(lease);
   EXPECT_GE(lease->lease_seconds, kMinLeaseSeconds);
-  EXPECT_GE(lease->t1_seconds, kMinLeaseSeconds / 2);
+  EXPECT_GE(lease->t1_seconds, kMinRenewalSeconds);
   EXPECT_LT(lease->t1_seconds, lease->t2_seconds);
   EXPECT_LT(lease->t2_seconds, lease->lease_seconds);
 
