@@ -89,7 +89,8 @@ void write_console_line(std::string_view name, std::string_view text) {
   std::size_t done = 0;
   while (done < line.size()) {
     const auto n = ::write(2, line.data() + done, line.size() - done);
-    if (n <= 0) return;  // the console is gone; nothing better to do
+    if (n < 0 && errno == EINTR) continue;  // a signal, not a gone console
+    if (n <= 0) return;                     // the console is gone; nothing better to do
     done += static_cast<std::size_t>(n);
   }
 }

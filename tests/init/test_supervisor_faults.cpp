@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,11 +22,14 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "init/notify_socket.hpp"
+#include "init/output_capture.hpp"
+#include "init/service_table.hpp"
 #include "init/supervisor.hpp"
 #include "init_harness.hpp"
 
@@ -166,6 +170,97 @@ TEST(InitFaults, TheNotifySocketReadsABoundedNumberOfDatagramsPerWake) {
   EXPECT_LT(heard, sent) << "one wake read the whole queue";
   io.poll();
   EXPECT_EQ(heard, sent) << "the rest must be read on later wakes";
+}
+
+}  // namespace
+
+namespace {
+
+// Resource limits per service, from the table, applied before exec.
+TEST(InitFaults, ServiceTableLimitsAreAppliedToTheService) {
+  InitHarness init(R"(
+service limited
+  exec @FAKE@ --ready-after-ms=0
+  ready notify
+  limit nofile 123 456
+  limit core 0
+)");
+  ASSERT_TRUE(init.wait_line({"service ready", "\"limited\""})) << init.log();
+  const int pid = init.service_status("limited")["pid"].get<int>();
+  const std::string limits = fixtures::read_file("/proc/" + std::to_string(pid) + "/limits");
+  EXPECT_TRUE(std::regex_search(limits, std::regex("Max open files +123 +456 "))) << limits;
+  EXPECT_TRUE(std::regex_search(limits, std::regex("Max core file size +0 +0 "))) << limits;
+}
+
+TEST(InitFaults, ServiceTableLimitsAreChecked) {
+  for (const char* bad : {"limit nofile", "limit nofile 10 5", "limit frobs 1", "limit nofile x"}) {
+    auto table = init::parse_service_table(std::string("service a\n  exec /bin/true\n  ") + bad,
+                                           "services.conf");
+    EXPECT_FALSE(table) << bad;
+  }
+  auto table = init::parse_service_table(
+      "service a\n  exec /bin/true\n  limit nofile 1024\n  limit as infinity\n", "services.conf");
+  ASSERT_TRUE(table) << table.error().message;
+  ASSERT_EQ(table->services[0].limits.size(), 2U);
+  EXPECT_EQ(table->services[0].limits[0].soft, 1024U);
+  EXPECT_EQ(table->services[0].limits[0].hard, 1024U);
+}
+
+}  // namespace
+
+namespace {
+
+void on_alarm(int) {}
+
+// A signal handled without SA_RESTART interrupts a console write that is
+// blocked (a slow serial console, a full pipe): the line is retried, not
+// dropped. Here the console is a full pipe that a reader drains only after
+// the signal has interrupted the write.
+TEST(InitFaults, AConsoleWriteInterruptedByASignalIsRetried) {
+  int console[2];
+  ASSERT_EQ(pipe2(console, O_CLOEXEC), 0);
+  const int saved_stderr = dup(2);
+  ASSERT_GE(saved_stderr, 0);
+  // Fill the pipe so that the next write blocks.
+  fcntl(console[1], F_SETFL, O_NONBLOCK);
+  const std::string filler(4096, 'f');
+  std::size_t filled = 0;
+  for (ssize_t n; (n = write(console[1], filler.data(), filler.size())) > 0;) filled += n;
+  fcntl(console[1], F_SETFL, 0);
+  struct sigaction action {};
+  action.sa_handler = on_alarm;  // no SA_RESTART: write(2) returns EINTR
+  struct sigaction previous {};
+  ASSERT_EQ(sigaction(SIGALRM, &action, &previous), 0);
+
+  std::string drained;
+  std::thread reader;
+  {
+    // The reader must not take SIGALRM: block it there.
+    sigset_t alarm;
+    sigemptyset(&alarm);
+    sigaddset(&alarm, SIGALRM);
+    sigset_t old;
+    pthread_sigmask(SIG_BLOCK, &alarm, &old);
+    reader = std::thread([&] {
+      std::this_thread::sleep_for(400ms);  // after the alarm below
+      char buffer[65536];
+      for (ssize_t n; (n = read(console[0], buffer, sizeof buffer)) > 0;) drained.append(buffer, n);
+    });
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
+  itimerval once{};
+  once.it_value.tv_usec = 100000;
+  setitimer(ITIMER_REAL, &once, nullptr);
+  dup2(console[1], 2);
+  init::write_console_line("svc", "the line that must arrive");
+  dup2(saved_stderr, 2);
+  close(saved_stderr);
+  close(console[1]);
+  reader.join();
+  close(console[0]);
+  sigaction(SIGALRM, &previous, nullptr);
+  EXPECT_EQ(drained.size(), filled + std::string("svc: the line that must arrive\n").size());
+  EXPECT_NE(drained.find("svc: the line that must arrive\n"), std::string::npos);
 }
 
 }  // namespace
