@@ -1,5 +1,7 @@
 #include "init/service_table.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -196,7 +198,11 @@ Status apply_setting(GlobalSettings& settings, const std::vector<std::string>& a
 }
 
 using Args = std::vector<std::string>;
-using KeywordHandler = std::function<Status(ServiceSpec&, const Args&)>;
+using KeywordParser = Status (*)(ServiceSpec&, const Args&);
+
+Status invalid(std::string message) {
+  return common::fail(Error::Kind::invalid_input, std::move(message));
+}
 
 Status set_string(std::string& target, std::string_view keyword, const Args& args) {
   auto value = one_arg(keyword, args);
@@ -214,158 +220,175 @@ Status set_duration(milliseconds& target, std::string_view keyword, const Args& 
   return {};
 }
 
-const std::map<std::string, KeywordHandler, std::less<>>& service_keywords() {
-  static const std::map<std::string, KeywordHandler, std::less<>> table = {
-      {"exec",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.empty()) return common::fail(Error::Kind::invalid_input, "exec wants a program");
-         auto program = absolute_path("exec program", a[0]);
-         if (!program) return std::unexpected(program.error());
-         s.argv = a;
-         return {};
-       }},
-      {"user", [](ServiceSpec& s, const Args& a) { return set_string(s.user, "user", a); }},
-      {"group", [](ServiceSpec& s, const Args& a) { return set_string(s.group, "group", a); }},
-      {"env",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         for (const auto& entry : a) {
-           const auto eq = entry.find('=');
-           if (eq == std::string::npos || !valid_env_name(entry.substr(0, eq))) {
-             return common::fail(Error::Kind::invalid_input,
-                                 "env wants KEY=VALUE, got '" + entry + "'");
-           }
-           s.environment.push_back(entry);
-         }
-         if (a.empty()) return common::fail(Error::Kind::invalid_input, "env wants KEY=VALUE");
-         return {};
-       }},
-      {"pass",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         for (const auto& name : a) {
-           if (!valid_env_name(name)) {
-             return common::fail(Error::Kind::invalid_input,
-                                 "pass wants variable names, got '" + name + "'");
-           }
-           s.pass.push_back(name);
-         }
-         if (a.empty()) return common::fail(Error::Kind::invalid_input, "pass wants a name");
-         return {};
-       }},
-      {"after",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.empty()) return common::fail(Error::Kind::invalid_input, "after wants names");
-         s.after.insert(s.after.end(), a.begin(), a.end());
-         return {};
-       }},
-      {"ready",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if ((a.size() == 1 || a.size() == 2) && a[0] == "notify") {
-           s.readiness = Readiness::notify;
-           s.ready_timeout = milliseconds(0);
-           if (a.size() == 2) {
-             auto timeout = parse_duration(a[1]);
-             if (!timeout) return std::unexpected(timeout.error());
-             if (*timeout <= milliseconds(0)) {
-               return common::fail(Error::Kind::invalid_input, "ready notify wants TIMEOUT > 0");
-             }
-             s.ready_timeout = *timeout;
-           }
-         } else if (a.size() == 1 && a[0] == "none") {
-           s.readiness = Readiness::none;
-         } else {
-           return common::fail(Error::Kind::invalid_input, "ready wants notify [TIMEOUT] or none");
-         }
-         return {};
-       }},
-      {"restart",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.size() == 1 && a[0] == "always") {
-           s.restart = RestartPolicy::always;
-         } else if (a.size() == 1 && a[0] == "on-failure") {
-           s.restart = RestartPolicy::on_failure;
-         } else if (a.size() == 1 && a[0] == "never") {
-           s.restart = RestartPolicy::never;
-         } else {
-           return common::fail(Error::Kind::invalid_input,
-                               "restart wants always, on-failure or never");
-         }
-         return {};
-       }},
-      {"backoff",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.size() != 2) {
-           return common::fail(Error::Kind::invalid_input, "backoff wants INITIAL MAX");
-         }
-         auto initial = parse_duration(a[0]);
-         if (!initial) return std::unexpected(initial.error());
-         auto maximum = parse_duration(a[1]);
-         if (!maximum) return std::unexpected(maximum.error());
-         if (*initial <= milliseconds(0) || *maximum < *initial) {
-           return common::fail(Error::Kind::invalid_input, "backoff wants 0 < INITIAL <= MAX");
-         }
-         s.backoff_initial = *initial;
-         s.backoff_max = *maximum;
-         return {};
-       }},
-      {"stable", [](ServiceSpec& s, const Args& a) { return set_duration(s.stable, "stable", a); }},
-      {"stop",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.size() != 2) {
-           return common::fail(Error::Kind::invalid_input, "stop wants SIGNAL TIMEOUT");
-         }
-         s.stop_signal = parse_signal(a[0]);
-         if (s.stop_signal == 0) {
-           return common::fail(Error::Kind::invalid_input, "unknown signal '" + a[0] + "'");
-         }
-         auto timeout = parse_duration(a[1]);
-         if (!timeout) return std::unexpected(timeout.error());
-         s.stop_timeout = *timeout;
-         return {};
-       }},
-      {"socket",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         auto spec = parse_listen(a);
-         if (!spec) return std::unexpected(spec.error());
-         for (const auto& other : s.sockets) {
-           if (other.name == spec->name) {
-             return common::fail(Error::Kind::invalid_input,
-                                 "socket name '" + spec->name + "' used twice");
-           }
-         }
-         s.sockets.push_back(*spec);
-         return {};
-       }},
-      {"grant",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.size() != 2 || (a[1] != "r" && a[1] != "rw")) {
-           return common::fail(Error::Kind::invalid_input, "grant wants PATH r|rw");
-         }
-         auto path = absolute_path("grant path", a[0]);
-         if (!path) return std::unexpected(path.error());
-         s.grants.push_back({*path, a[1] == "rw"});
-         return {};
-       }},
-      {"copy",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         if (a.size() != 2)
-           return common::fail(Error::Kind::invalid_input, "copy wants SOURCE DEST");
-         auto source = absolute_path("copy source", a[0]);
-         if (!source) return std::unexpected(source.error());
-         auto destination = absolute_path("copy destination", a[1]);
-         if (!destination) return std::unexpected(destination.error());
-         s.copies.push_back({*source, *destination});
-         return {};
-       }},
-      {"rundir",
-       [](ServiceSpec& s, const Args& a) -> Status {
-         auto name = one_arg("rundir", a);
-         if (!name) return std::unexpected(name.error());
-         if (!valid_name(*name)) {
-           return common::fail(Error::Kind::invalid_input, "invalid rundir name '" + *name + "'");
-         }
-         s.run_dirs.push_back(*name);
-         return {};
-       }},
+// One parser per keyword of a service block (docs/init.md, "The service
+// table"); each checks its own arguments and fills its part of the spec.
+
+Status parse_exec(ServiceSpec& s, const Args& a) {
+  if (a.empty()) return invalid("exec wants a program");
+  auto program = absolute_path("exec program", a[0]);
+  if (!program) return std::unexpected(program.error());
+  s.argv = a;
+  return {};
+}
+
+Status parse_user(ServiceSpec& s, const Args& a) { return set_string(s.user, "user", a); }
+
+Status parse_group(ServiceSpec& s, const Args& a) { return set_string(s.group, "group", a); }
+
+Status parse_env(ServiceSpec& s, const Args& a) {
+  if (a.empty()) return invalid("env wants KEY=VALUE");
+  for (const auto& entry : a) {
+    const auto eq = entry.find('=');
+    if (eq == std::string::npos || !valid_env_name(entry.substr(0, eq))) {
+      return invalid("env wants KEY=VALUE, got '" + entry + "'");
+    }
+    s.environment.push_back(entry);
+  }
+  return {};
+}
+
+Status parse_pass(ServiceSpec& s, const Args& a) {
+  if (a.empty()) return invalid("pass wants a name");
+  for (const auto& name : a) {
+    if (!valid_env_name(name)) return invalid("pass wants variable names, got '" + name + "'");
+    s.pass.push_back(name);
+  }
+  return {};
+}
+
+Status parse_after(ServiceSpec& s, const Args& a) {
+  if (a.empty()) return invalid("after wants names");
+  s.after.insert(s.after.end(), a.begin(), a.end());
+  return {};
+}
+
+Status parse_ready(ServiceSpec& s, const Args& a) {
+  if (a.size() == 1 && a[0] == "none") {
+    s.readiness = Readiness::none;
+    return {};
+  }
+  if ((a.size() != 1 && a.size() != 2) || a[0] != "notify") {
+    return invalid("ready wants notify [TIMEOUT] or none");
+  }
+  s.readiness = Readiness::notify;
+  s.ready_timeout = milliseconds(0);
+  if (a.size() == 1) return {};
+  auto timeout = parse_duration(a[1]);
+  if (!timeout) return std::unexpected(timeout.error());
+  if (*timeout <= milliseconds(0)) return invalid("ready notify wants TIMEOUT > 0");
+  s.ready_timeout = *timeout;
+  return {};
+}
+
+Status parse_restart(ServiceSpec& s, const Args& a) {
+  static const std::map<std::string, RestartPolicy, std::less<>> policies = {
+      {"always", RestartPolicy::always},
+      {"on-failure", RestartPolicy::on_failure},
+      {"never", RestartPolicy::never}};
+  const auto policy = a.size() == 1 ? policies.find(a[0]) : policies.end();
+  if (policy == policies.end()) return invalid("restart wants always, on-failure or never");
+  s.restart = policy->second;
+  return {};
+}
+
+Status parse_backoff(ServiceSpec& s, const Args& a) {
+  if (a.size() != 2) return invalid("backoff wants INITIAL MAX");
+  auto initial = parse_duration(a[0]);
+  if (!initial) return std::unexpected(initial.error());
+  auto maximum = parse_duration(a[1]);
+  if (!maximum) return std::unexpected(maximum.error());
+  if (*initial <= milliseconds(0) || *maximum < *initial) {
+    return invalid("backoff wants 0 < INITIAL <= MAX");
+  }
+  s.backoff_initial = *initial;
+  s.backoff_max = *maximum;
+  return {};
+}
+
+Status parse_stable(ServiceSpec& s, const Args& a) { return set_duration(s.stable, "stable", a); }
+
+Status parse_stop(ServiceSpec& s, const Args& a) {
+  if (a.size() != 2) return invalid("stop wants SIGNAL TIMEOUT");
+  s.stop_signal = parse_signal(a[0]);
+  if (s.stop_signal == 0) return invalid("unknown signal '" + a[0] + "'");
+  auto timeout = parse_duration(a[1]);
+  if (!timeout) return std::unexpected(timeout.error());
+  s.stop_timeout = *timeout;
+  return {};
+}
+
+Status parse_socket(ServiceSpec& s, const Args& a) {
+  auto spec = parse_listen(a);
+  if (!spec) return std::unexpected(spec.error());
+  for (const auto& other : s.sockets) {
+    if (other.name == spec->name) return invalid("socket name '" + spec->name + "' used twice");
+  }
+  s.sockets.push_back(*spec);
+  return {};
+}
+
+Status parse_grant(ServiceSpec& s, const Args& a) {
+  if (a.size() != 2 || (a[1] != "r" && a[1] != "rw")) return invalid("grant wants PATH r|rw");
+  auto path = absolute_path("grant path", a[0]);
+  if (!path) return std::unexpected(path.error());
+  s.grants.push_back({*path, a[1] == "rw"});
+  return {};
+}
+
+Status parse_copy(ServiceSpec& s, const Args& a) {
+  if (a.size() != 2) return invalid("copy wants SOURCE DEST");
+  auto source = absolute_path("copy source", a[0]);
+  if (!source) return std::unexpected(source.error());
+  auto destination = absolute_path("copy destination", a[1]);
+  if (!destination) return std::unexpected(destination.error());
+  s.copies.push_back({*source, *destination});
+  return {};
+}
+
+Status parse_rundir(ServiceSpec& s, const Args& a) {
+  auto name = one_arg("rundir", a);
+  if (!name) return std::unexpected(name.error());
+  if (!valid_name(*name)) return invalid("invalid rundir name '" + *name + "'");
+  s.run_dirs.push_back(*name);
+  return {};
+}
+
+Result<std::uint64_t> limit_value(const std::string& text) {
+  if (text == "infinity") return std::uint64_t{RLIM_INFINITY};
+  std::uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    return common::fail(Error::Kind::invalid_input,
+                        "invalid limit '" + text + "' (want a number or infinity)");
+  }
+  return value;
+}
+
+Status parse_limit(ServiceSpec& s, const Args& a) {
+  static const std::map<std::string, int, std::less<>> resources = {
+      {"as", RLIMIT_AS},         {"core", RLIMIT_CORE},   {"cpu", RLIMIT_CPU},
+      {"data", RLIMIT_DATA},     {"fsize", RLIMIT_FSIZE}, {"memlock", RLIMIT_MEMLOCK},
+      {"nofile", RLIMIT_NOFILE}, {"nproc", RLIMIT_NPROC}, {"stack", RLIMIT_STACK}};
+  if (a.size() != 2 && a.size() != 3) return invalid("limit wants NAME SOFT [HARD]");
+  const auto resource = resources.find(a[0]);
+  if (resource == resources.end()) return invalid("unknown limit '" + a[0] + "'");
+  auto soft = limit_value(a[1]);
+  if (!soft) return std::unexpected(soft.error());
+  auto hard = a.size() == 3 ? limit_value(a[2]) : soft;
+  if (!hard) return std::unexpected(hard.error());
+  if (*soft > *hard) return invalid("limit wants SOFT <= HARD");
+  s.limits.push_back({resource->second, *soft, *hard});
+  return {};
+}
+
+const std::map<std::string, KeywordParser, std::less<>>& service_keywords() {
+  static const std::map<std::string, KeywordParser, std::less<>> table = {
+      {"exec", parse_exec},     {"user", parse_user},       {"group", parse_group},
+      {"env", parse_env},       {"pass", parse_pass},       {"after", parse_after},
+      {"ready", parse_ready},   {"restart", parse_restart}, {"backoff", parse_backoff},
+      {"stable", parse_stable}, {"stop", parse_stop},       {"socket", parse_socket},
+      {"grant", parse_grant},   {"copy", parse_copy},       {"rundir", parse_rundir},
+      {"limit", parse_limit},
   };
   return table;
 }

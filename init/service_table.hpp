@@ -4,6 +4,7 @@
 // ("services.conf:12: unknown keyword 'exce'"), never a half-parsed table.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,6 +38,13 @@ struct CopySpec {
   std::string destination;
 };
 
+// A resource limit set before exec (setrlimit), e.g. `limit nofile 1024 4096`.
+struct LimitSpec {
+  int resource = 0;  // RLIMIT_*
+  std::uint64_t soft = 0;
+  std::uint64_t hard = 0;  // RLIM_INFINITY for "infinity"
+};
+
 struct ServiceSpec {
   std::string name;
   int line = 0;  // of the "service" line, for messages about the whole block
@@ -61,6 +69,7 @@ struct ServiceSpec {
   std::vector<GrantSpec> grants;
   std::vector<CopySpec> copies;
   std::vector<std::string> run_dirs;  // created under the runtime dir, owned by the user
+  std::vector<LimitSpec> limits;
 };
 
 struct NetworkPolicy {

@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +31,7 @@ constexpr const char* kSteps[] = {"setsid",
                                   "place listening sockets",
                                   "close descriptors",
                                   "chdir /",
+                                  "set resource limits",
                                   "drop capabilities",
                                   "setgroups",
                                   "setgid",
@@ -42,6 +45,7 @@ enum Step {
   step_listen,
   step_close,
   step_chdir,
+  step_limits,
   step_caps,
   step_setgroups,
   step_setgid,
@@ -68,13 +72,15 @@ void format_pid(char* out, std::size_t size, pid_t pid) {
 [[noreturn]] void child_main(const SpawnRequest& r, char* const* argv, char* const* envp,
                              char* listen_pid_value, std::size_t listen_pid_size, int null_fd,
                              int report_fd, int last_cap) {
-  if (setsid() < 0) child_fail(report_fd, step_setsid);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  // Signals arrive blocked (see spawn_service): handlers back to the default
+  // first, then the empty mask a service expects, as tini does.
   struct sigaction default_action {};
   default_action.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &default_action, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  if (setsid() < 0) child_fail(report_fd, step_setsid);
 
   if (dup2(null_fd, 0) < 0 || dup2(r.output_fd, 1) < 0 || dup2(r.output_fd, 2) < 0) {
     child_fail(report_fd, step_stdio);
@@ -93,6 +99,13 @@ void format_pid(char* out, std::size_t size, pid_t pid) {
   // Everything else closes at exec; the report pipe must stay open until then.
   if (close_range(3 + count, ~0U, CLOSE_RANGE_CLOEXEC) < 0) child_fail(report_fd, step_close);
   if (chdir("/") < 0) child_fail(report_fd, step_chdir);
+  // Before the uid changes: raising a hard limit needs root.
+  for (const auto& limit : r.limits) {
+    const rlimit value{static_cast<rlim_t>(limit.soft), static_cast<rlim_t>(limit.hard)};
+    if (setrlimit(static_cast<__rlimit_resource_t>(limit.resource), &value) < 0) {
+      child_fail(report_fd, step_limits);
+    }
+  }
 
   if (r.credentials) {
     for (int cap = 0; cap <= last_cap; ++cap) {
@@ -180,14 +193,23 @@ common::Result<pid_t> spawn_service(const SpawnRequest& r) {
   Fd report_write(report[1]);
   const int last_cap = last_capability();
 
+  // Every signal blocked across fork: init's handlers (asio's signal_set
+  // writes to a pipe it shares with the child) must not run in the child
+  // before it has reset them.
+  sigset_t all;
+  sigset_t previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
   const pid_t pid = fork();
-  if (pid < 0) {
-    return common::fail(Error::Kind::environment,
-                        std::string("unable to fork: ") + std::strerror(errno));
-  }
   if (pid == 0) {
     child_main(r, argv.data(), envp.data(), listen_pid_value, 16, null_fd.get(), report_write.get(),
                last_cap);
+  }
+  const int fork_error = errno;
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  if (pid < 0) {
+    return common::fail(Error::Kind::environment,
+                        std::string("unable to fork: ") + std::strerror(fork_error));
   }
   report_write.reset();
   ChildFailure failure{};

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "init/service_table.hpp"
 
 namespace init {
 
@@ -26,6 +27,7 @@ struct SpawnRequest {
   std::vector<int> listen_fds;             // become fds 3, 4, ...
   std::vector<std::string> listen_names;   // LISTEN_FDNAMES
   int output_fd = -1;                      // becomes fds 1 and 2
+  std::vector<LimitSpec> limits;           // setrlimit before dropping privileges
 };
 
 // Returns the child's pid once it has exec'd; an exec or setup failure in the

@@ -276,6 +276,7 @@ void Supervisor::spawn(Slot& slot) {
   }
   request.environment.push_back("NOTIFY_SOCKET=" + notify_->path());
   request.credentials = credentials;
+  request.limits = spec.limits;
   request.listen_fds = slot.listen_fds;
   for (const auto& listen : spec.sockets) request.listen_names.push_back(listen.name);
 
