@@ -40,7 +40,9 @@ common::Result<std::unique_ptr<common::ipc::Server>> open_control_socket(
                     const common::ipc::Peer& peer) -> common::Result<common::json> {
         auto name = common::string_field(params, "service");
         if (!name) return std::unexpected(name.error());
-        common::log::notice("control: restart", {{"service", *name}, {"peer_uid", peer.uid}});
+        common::log::notice(common::log::Event{"control.restart"},
+                            "restart requested over the control socket",
+                            {{"service", *name}, {"peer_uid", peer.uid}});
         if (auto status = supervisor.restart(*name); !status)
           return std::unexpected(status.error());
         return common::json::object();

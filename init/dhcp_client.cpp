@@ -166,7 +166,8 @@ void Client::send(MessageType type) {
   if (sendto(udp_fd_, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to),
              sizeof to) < 0) {
     // Carrier not up yet, or the route is gone: the retransmission retries.
-    log::debug("unable to send DHCP message", {{"reason", std::strerror(errno)}});
+    log::debug(log::Event{"dhcp.send_failed"}, "unable to send DHCP message",
+               {{"reason", std::strerror(errno)}});
   }
 }
 
@@ -237,7 +238,8 @@ void Client::read_packets() {
     const std::uint8_t* payload = buffer.data() + ip_header + 8;
     auto message = decode(payload, ip_total - ip_header - 8);
     if (!message) {
-      log::debug("ignoring malformed DHCP reply", {{"reason", message.error().message}});
+      log::debug(log::Event{"dhcp.reply_rejected"}, "unable to decode DHCP reply",
+                 {{"reason", message.error().message}});
       continue;
     }
     handle(*message);
@@ -252,9 +254,10 @@ void Client::handle(const Message& reply) {
     if (!server || reply.yiaddr == 0) return;
     offered_address_ = reply.yiaddr;
     offered_server_ = *server;
-    log::info("DHCP offer", {{"interface", interface_.name},
-                             {"address", format_ipv4(offered_address_)},
-                             {"server", format_ipv4(offered_server_)}});
+    log::info(log::Event{"dhcp.offered"}, "DHCP offer received",
+              {{"interface", interface_.name},
+               {"address", format_ipv4(offered_address_)},
+               {"server", format_ipv4(offered_server_)}});
     phase_ = Phase::requesting;
     attempts_ = 0;
     send(MessageType::request);
@@ -265,10 +268,12 @@ void Client::handle(const Message& reply) {
       phase_ == Phase::requesting || phase_ == Phase::renewing || phase_ == Phase::rebinding;
   if (!waiting_for_ack) return;
   if (type == MessageType::nak) {
-    log::warning("DHCP NAK: starting over", {{"interface", interface_.name}});
+    log::warning(log::Event{"dhcp.nak"}, "DHCP NAK received; starting over",
+                 {{"interface", interface_.name}});
     if (lease_ && phase_ != Phase::requesting) {
       if (auto removed = net::remove_lease(interface_, *lease_); !removed) {
-        log::warning("unable to remove address", {{"reason", removed.error().message}});
+        log::warning(log::Event{"dhcp.address_not_removed"}, "unable to remove address",
+                     {{"reason", removed.error().message}});
       }
       lease_.reset();
     }
@@ -278,7 +283,8 @@ void Client::handle(const Message& reply) {
   if (type != MessageType::ack) return;
   auto lease = lease_from_ack(reply);
   if (!lease) {
-    log::warning("ignoring DHCP ACK", {{"reason", lease.error().message}});
+    log::warning(log::Event{"dhcp.ack_rejected"}, "unable to use DHCP ACK",
+                 {{"reason", lease.error().message}});
     return;
   }
   bind(*lease);
@@ -288,12 +294,14 @@ void Client::bind(const Lease& lease) {
   retransmit_timer_.cancel();
   const bool renewal = lease_.has_value();
   if (auto applied = net::apply_lease(interface_, lease, lease_, apply_); !applied) {
-    log::error("unable to apply DHCP lease", {{"reason", applied.error().message}});
+    log::error(log::Event{"dhcp.lease_not_applied"}, "unable to apply DHCP lease",
+               {{"reason", applied.error().message}});
     // Try again from the start a little later rather than run half-configured;
     // a failed renewal gives up the address it no longer holds.
     if (lease_) {
       if (auto removed = net::remove_lease(interface_, *lease_); !removed) {
-        log::warning("unable to remove address", {{"reason", removed.error().message}});
+        log::warning(log::Event{"dhcp.address_not_removed"}, "unable to remove address",
+                     {{"reason", removed.error().message}});
       }
     }
     lease_.reset();
@@ -316,7 +324,8 @@ void Client::bind(const Lease& lease) {
   for (auto server : lease.dns) dns.push_back(format_ipv4(server));
   char hostname[65] = {};
   gethostname(hostname, sizeof hostname - 1);
-  log::info(renewal ? "DHCP lease renewed" : "DHCP lease bound",
+  log::info(log::Event{renewal ? "dhcp.lease_renewed" : "dhcp.lease_bound"},
+            renewal ? "DHCP lease renewed" : "DHCP lease bound",
             {{"interface", interface_.name},
              {"address", format_ipv4(lease.address) + "/" + std::to_string(lease.prefix_length)},
              {"routes", routes},
@@ -349,7 +358,8 @@ void Client::on_lease_timer() {
   if (!lease_) return;
   if (phase_ == Phase::bound || phase_ == Phase::renewing) {
     phase_ = phase_ == Phase::bound ? Phase::renewing : Phase::rebinding;
-    log::info(phase_ == Phase::renewing ? "DHCP renewing" : "DHCP rebinding",
+    log::info(log::Event{phase_ == Phase::renewing ? "dhcp.renewing" : "dhcp.rebinding"},
+              phase_ == Phase::renewing ? "DHCP renewing" : "DHCP rebinding",
               {{"interface", interface_.name}});
     xid_ = random_xid();
     attempts_ = 0;
@@ -363,9 +373,11 @@ void Client::on_lease_timer() {
     arm_lease_timer();
     return;
   }
-  log::warning("DHCP lease expired", {{"interface", interface_.name}});
+  log::warning(log::Event{"dhcp.lease_expired"}, "DHCP lease expired",
+               {{"interface", interface_.name}});
   if (auto removed = net::remove_lease(interface_, *lease_); !removed) {
-    log::warning("unable to remove address", {{"reason", removed.error().message}});
+    log::warning(log::Event{"dhcp.address_not_removed"}, "unable to remove address",
+                 {{"reason", removed.error().message}});
   }
   lease_.reset();
   retransmit_timer_.cancel();

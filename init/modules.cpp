@@ -52,7 +52,7 @@ common::Result<ModuleReport> load_kernel_modules(const std::string& list_file) {
         ++report.already;
         continue;
       }
-      common::log::warning("unable to open kernel module",
+      common::log::warning(common::log::Event{"module.open_failed"}, "unable to open kernel module",
                            {{"module", path}, {"reason", std::strerror(errno)}});
       ++report.failed;
       continue;
@@ -62,11 +62,12 @@ common::Result<ModuleReport> load_kernel_modules(const std::string& list_file) {
     close(fd);
     if (rc == 0) {
       ++report.loaded;
-      common::log::debug("kernel module loaded", {{"module", name}});
+      common::log::debug(common::log::Event{"module.loaded"}, "kernel module loaded",
+                         {{"module", name}});
     } else if (error == EEXIST) {
       ++report.already;
     } else {
-      common::log::warning("unable to load kernel module",
+      common::log::warning(common::log::Event{"module.load_failed"}, "unable to load kernel module",
                            {{"module", name}, {"reason", std::strerror(error)}});
       ++report.failed;
     }

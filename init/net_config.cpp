@@ -201,7 +201,8 @@ common::Status apply_lease(const Interface& interface, const dhcp::Lease& lease,
   if (previous &&
       (previous->address != lease.address || previous->prefix_length != lease.prefix_length)) {
     if (auto st = address(s, interface.index, *previous, /*add=*/false); !st) {
-      common::log::warning("unable to remove the old address", {{"reason", st.error().message}});
+      common::log::warning(common::log::Event{"network.address_not_removed"},
+                           "unable to remove the old address", {{"reason", st.error().message}});
     }
   }
   if (auto st = address(s, interface.index, lease, /*add=*/true); !st) return st;

@@ -12,8 +12,10 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
 #include <set>
 #include <string>
@@ -24,7 +26,9 @@
 namespace init {
 
 [[noreturn]] void end_machine(FailurePolicy how) {
-  common::log::notice(how == FailurePolicy::reboot ? "rebooting" : "powering off");
+  common::log::notice(common::log::Event{how == FailurePolicy::reboot ? "machine.rebooting"
+                                                                      : "machine.powering_off"},
+                      how == FailurePolicy::reboot ? "rebooting" : "powering off");
   sync();
   // Whatever the services left behind (orphans, stragglers) gets a chance
   // to exit, then is killed; waiting is bounded by polling waitpid.
@@ -41,7 +45,8 @@ namespace init {
   }
   sync();
   reboot(how == FailurePolicy::reboot ? RB_AUTOBOOT : RB_POWER_OFF);
-  common::log::critical("reboot(2) failed; halting in place");
+  common::log::critical(common::log::Event{"machine.halted"}, "unable to end the machine",
+                        {{"reason", std::string("reboot(2): ") + std::strerror(errno)}});
   for (;;) pause();
 }
 
@@ -76,7 +81,11 @@ void install_terminate_handler(FailurePolicy how) {
 }
 
 void route_ctrl_alt_del_to_sigint() {
-  if (reboot(RB_DISABLE_CAD) < 0) common::log::warning("unable to disable Ctrl-Alt-Del reboot");
+  if (reboot(RB_DISABLE_CAD) < 0) {
+    common::log::warning(common::log::Event{"machine.ctrl_alt_del_kept"},
+                         "unable to disable Ctrl-Alt-Del reboot",
+                         {{"reason", std::strerror(errno)}});
+  }
 }
 
 struct PowerButton::Device : std::enable_shared_from_this<PowerButton::Device> {
@@ -91,7 +100,8 @@ struct PowerButton::Device : std::enable_shared_from_this<PowerButton::Device> {
           for (std::size_t i = 0; i < n / sizeof(input_event); ++i) {
             const input_event& e = self->events[i];
             if (e.type == EV_KEY && e.code == KEY_POWER && e.value == 1) {
-              common::log::notice("power button pressed", {{"device", self->path}});
+              common::log::notice(common::log::Event{"power_button.pressed"},
+                                  "power button pressed", {{"device", self->path}});
               self->on_press();
             }
           }
@@ -137,7 +147,8 @@ std::size_t PowerButton::scan() {
     auto device = std::make_shared<Device>(io_, fd, path, on_press_);
     device->read();
     devices_.push_back(device);
-    common::log::info("watching power button", {{"device", path}});
+    common::log::info(common::log::Event{"power_button.watched"}, "watching power button",
+                      {{"device", path}});
   }
   closedir(dir);
   return devices_.size();

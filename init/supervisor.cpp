@@ -177,21 +177,24 @@ void Supervisor::feed(Slot& slot, Input input, int wait_status) {
   // own transition is logged by that inner call.
   const State after = slot.service.state;
   if (before != after) {
-    log::debug("service state", {{"service", slot.service.spec->name},
-                                 {"from", std::string(state_name(before))},
-                                 {"to", std::string(state_name(after))}});
+    log::debug(log::Event{"service.state_changed"}, "service state changed",
+               {{"service", slot.service.spec->name},
+                {"from", std::string(state_name(before))},
+                {"to", std::string(state_name(after))}});
     if (input == Input::timer && before == State::starting) {
-      log::warning("service not ready in time, stopping it",
+      log::warning(log::Event{"service.not_ready"}, "unable to see the service ready in time",
                    {{"service", slot.service.spec->name},
                     {"ready_timeout_ms", slot.service.spec->ready_timeout.count()}});
     }
     if (after == State::running) {
-      log::info("service ready", {{"service", slot.service.spec->name}, {"pid", slot.service.pid}});
+      log::info(log::Event{"service.ready"}, "service ready",
+                {{"service", slot.service.spec->name}, {"pid", slot.service.pid}});
       log_if_all_ready();
     }
     if (after == State::stopped) {
-      log::info("service stopped", {{"service", slot.service.spec->name},
-                                    {"last_exit", exit_json(slot.service.last_wait_status)}});
+      log::info(log::Event{"service.stopped"}, "service stopped",
+                {{"service", slot.service.spec->name},
+                 {"last_exit", exit_json(slot.service.last_wait_status)}});
     }
   }
   for (const auto& action : actions) perform(slot, action);
@@ -204,11 +207,12 @@ void Supervisor::log_if_all_ready() const {
   if (!all) return;
   // The figure operators want from a 1 GiB e2-micro: what is left once up.
   if (auto memory = read_meminfo()) {
-    log::notice("all services ready", {{"services", slots_.size()},
-                                       {"mem_total_kib", memory->total_kib},
-                                       {"mem_available_kib", memory->available_kib}});
+    log::notice(log::Event{"services.ready"}, "all services ready",
+                {{"services", slots_.size()},
+                 {"mem_total_kib", memory->total_kib},
+                 {"mem_available_kib", memory->available_kib}});
   } else {
-    log::notice("all services ready", {{"services", slots_.size()}});
+    log::notice(log::Event{"services.ready"}, "all services ready", {{"services", slots_.size()}});
   }
 }
 
@@ -221,7 +225,9 @@ void Supervisor::perform(Slot& slot, const Action& action) {
     case Action::Kind::signal:
       if (s.pid <= 0) return;
       if (action.signal == SIGKILL) {
-        log::warning("stop timeout, killing service", {{"service", s.spec->name}, {"pid", s.pid}});
+        log::warning(
+            log::Event{"service.killed"}, "unable to stop service in time",
+            {{"service", s.spec->name}, {"pid", s.pid}, {"reason", "stop timeout; SIGKILL sent"}});
         ::kill(-s.pid, SIGKILL);  // its whole process group (setsid in spawn)
       }
       ::kill(s.pid, action.signal);
@@ -229,7 +235,7 @@ void Supervisor::perform(Slot& slot, const Action& action) {
     case Action::Kind::arm_timer: {
       const unsigned generation = ++slot.timer_generation;
       if (s.state == State::backoff) {
-        log::info("restart scheduled",
+        log::info(log::Event{"service.restart_scheduled"}, "restart scheduled",
                   {{"service", s.spec->name}, {"delay_ms", action.delay.count()}});
       }
       slot.timer.expires_after(action.delay);
@@ -251,7 +257,8 @@ void Supervisor::spawn(Slot& slot) {
   const ServiceSpec& spec = *slot.service.spec;
   std::optional<Credentials> credentials;
   auto fail = [&](const common::Error& error) {
-    log::error("unable to start service", {{"service", spec.name}, {"reason", error.message}});
+    log::error(log::Event{"service.start_failed"}, "unable to start service",
+               {{"service", spec.name}, {"reason", error.message}});
     feed(slot, Input::spawn_failed);
   };
   if (!spec.user.empty()) {
@@ -261,7 +268,8 @@ void Supervisor::spawn(Slot& slot) {
       credentials = *resolved;
     } else {
       // A development run as an ordinary user: everything runs as that user.
-      log::debug("not root: service keeps init's user", {{"service", spec.name}});
+      log::debug(log::Event{"service.user_kept"}, "service keeps init's user",
+                 {{"service", spec.name}});
     }
   }
   if (auto access = prepare_service_access(spec, credentials, runtime_dir_); !access) {
@@ -291,7 +299,8 @@ void Supervisor::spawn(Slot& slot) {
   slot.output = capture_output(io_, spec.name, output[0]);
   if (!pid) return fail(pid.error());
   slot.service.pid = *pid;
-  log::info("service started", {{"service", spec.name}, {"pid", *pid}});
+  log::info(log::Event{"service.started"}, "service started",
+            {{"service", spec.name}, {"pid", *pid}});
   feed(slot, Input::spawned);
 }
 
@@ -301,12 +310,13 @@ bool Supervisor::child_exited(pid_t pid, int wait_status) {
     if (slot->output) slot->output->forward_pending();
     if (WIFSIGNALED(wait_status)) {
       log::notice(
-          "service exited",
+          log::Event{"service.exited"}, "service exited",
           {{"service", slot->service.spec->name}, {"pid", pid}, {"signal", WTERMSIG(wait_status)}});
     } else {
-      log::notice("service exited", {{"service", slot->service.spec->name},
-                                     {"pid", pid},
-                                     {"code", WEXITSTATUS(wait_status)}});
+      log::notice(log::Event{"service.exited"}, "service exited",
+                  {{"service", slot->service.spec->name},
+                   {"pid", pid},
+                   {"code", WEXITSTATUS(wait_status)}});
     }
     feed(*slot, Input::exited, wait_status);
     evaluate();
@@ -326,12 +336,13 @@ void Supervisor::on_notify(pid_t sender, std::string_view message) {
     }
     return;
   }
-  log::debug("notify message from an unknown pid", {{"pid", sender}});
+  log::debug(log::Event{"notify.unknown_sender"}, "notify message from an unknown process",
+             {{"pid", sender}});
 }
 
 void Supervisor::shutdown(std::function<void()> done) {
   if (shutting_down_) return;
-  log::notice("stopping services");
+  log::notice(log::Event{"services.stopping"}, "stopping services");
   shutting_down_ = true;
   on_all_stopped_ = std::move(done);
   stop_deadline_.expires_after(table_.settings.stop_deadline);
@@ -367,7 +378,7 @@ common::Status Supervisor::restart(const std::string& name) {
   if (shutting_down_) {
     return common::fail(common::Error::Kind::environment, "unable to restart: shutting down");
   }
-  log::notice("restart requested", {{"service", name}});
+  log::notice(log::Event{"service.restart_requested"}, "restart requested", {{"service", name}});
   feed(*slot, Input::restart);
   evaluate();
   return {};

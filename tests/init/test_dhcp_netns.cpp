@@ -102,7 +102,7 @@ TEST(InitDhcp, ObtainsAppliesAndRenewsAGcpStyleLease) {
       {}});
 
   ASSERT_TRUE(fixtures::wait_until(
-      [&] { return init.log().find("DHCP lease bound") != std::string::npos; }, 30s))
+      [&] { return init.log().find("\"event\":\"dhcp.lease_bound\"") != std::string::npos; }, 30s))
       << init.log() << "\n--- dnsmasq:\n"
       << server.log();
   const std::string log = init.log();
@@ -133,7 +133,7 @@ TEST(InitDhcp, ObtainsAppliesAndRenewsAGcpStyleLease) {
   }
   // T1 is 3 s: the client renews by unicast and keeps its address.
   EXPECT_TRUE(fixtures::wait_until(
-      [&] { return init.log().find("DHCP lease renewed") != std::string::npos; }, 30s))
+      [&] { return init.log().find("\"event\":\"dhcp.lease_renewed\"") != std::string::npos; }, 30s))
       << init.log() << "\n--- dnsmasq:\n"
       << server.log();
 

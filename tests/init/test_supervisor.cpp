@@ -67,8 +67,8 @@ service a
 )");
   ASSERT_TRUE(init.wait_line({"b: b-started"})) << init.log();
   const int a_ready_sent = init.find_line({"a: sending READY=1"});
-  const int a_ready = init.find_line({"service ready", "\"a\""});
-  const int b_started = init.find_line({"service started", "\"b\""});
+  const int a_ready = init.find_line({"\"event\":\"service.ready\"", "\"a\""});
+  const int b_started = init.find_line({"\"event\":\"service.started\"", "\"b\""});
   ASSERT_GE(a_ready_sent, 0) << init.log();
   ASSERT_GE(a_ready, 0) << init.log();
   EXPECT_LT(a_ready_sent, a_ready);
@@ -145,7 +145,7 @@ service parent
   const auto line =
       init.lines().at(static_cast<std::size_t>(init.find_line({"parent: orphan pid="})));
   const int orphan = std::stoi(line.substr(line.find("pid=") + 4));
-  ASSERT_TRUE(init.wait_line({"service stopped", "\"parent\""})) << init.log();
+  ASSERT_TRUE(init.wait_line({"\"event\":\"service.stopped\"", "\"parent\""})) << init.log();
   // Once the orphan exits, its /proc entry disappears only if someone reaped
   // it: a zombie would keep it.
   EXPECT_TRUE(fixtures::wait_until([&] { return !is_zombie_or_alive(orphan); }, 20s))
@@ -181,12 +181,12 @@ service c
   auto status = init.process().wait_exit(20s);
   ASSERT_TRUE(status.has_value()) << init.log();
   EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << init.log();
-  const int c_killed = init.find_line({"stop timeout, killing service", "\"c\""});
-  const int c_stopped = init.find_line({"service stopped", "\"c\"", "\"signal\":9"});
+  const int c_killed = init.find_line({"\"event\":\"service.killed\"", "\"c\""});
+  const int c_stopped = init.find_line({"\"event\":\"service.stopped\"", "\"c\"", "\"signal\":9"});
   const int b_term = init.find_line({"b: got SIGTERM"});
-  const int b_stopped = init.find_line({"service stopped", "\"b\""});
+  const int b_stopped = init.find_line({"\"event\":\"service.stopped\"", "\"b\""});
   const int a_term = init.find_line({"a: got SIGTERM"});
-  const int a_stopped = init.find_line({"service stopped", "\"a\""});
+  const int a_stopped = init.find_line({"\"event\":\"service.stopped\"", "\"a\""});
   ASSERT_GE(c_killed, 0) << init.log();
   ASSERT_GE(c_stopped, 0) << init.log();
   ASSERT_GE(b_term, 0) << init.log();
@@ -206,7 +206,7 @@ service mute
   backoff 100ms 1s
   stop SIGTERM 2s
 )");
-  ASSERT_TRUE(init.wait_line({"service not ready in time", "\"mute\""})) << init.log();
+  ASSERT_TRUE(init.wait_line({"\"event\":\"service.not_ready\"", "\"mute\""})) << init.log();
   ASSERT_TRUE(init.wait_line({"mute: got SIGTERM"})) << init.log();
   // Started again after the back-off, as after any failure.
   ASSERT_TRUE(fixtures::wait_until(
@@ -216,8 +216,8 @@ service mute
       },
       20s))
       << init.log();
-  const int timed_out = init.find_line({"service not ready in time", "\"mute\""});
-  const int restarted = init.find_line({"restart scheduled", "\"mute\""});
+  const int timed_out = init.find_line({"\"event\":\"service.not_ready\"", "\"mute\""});
+  const int restarted = init.find_line({"\"event\":\"service.restart_scheduled\"", "\"mute\""});
   ASSERT_GE(restarted, 0) << init.log();
   EXPECT_LT(timed_out, restarted) << init.log();
 }
@@ -296,7 +296,7 @@ service b
   ASSERT_GE(b_term, 0) << init.log();
   EXPECT_LT(requested, b_term);
   EXPECT_LT(b_term, a_term) << init.log();
-  EXPECT_GE(init.find_line({"all services stopped"}), 0) << init.log();
+  EXPECT_GE(init.find_line({"\"event\":\"init.services_stopped\""}), 0) << init.log();
 }
 
 TEST(Init, HandsOverAListeningSocket) {
@@ -307,7 +307,7 @@ service web
   ready notify
   socket http tcp 127.0.0.1:)" +
                    std::to_string(port) + "\n");
-  ASSERT_TRUE(init.wait_line({"service ready", "\"web\""})) << init.log();
+  ASSERT_TRUE(init.wait_line({"\"event\":\"service.ready\"", "\"web\""})) << init.log();
   auto reply = fixtures::run_command({"nc", "-q", "1", "127.0.0.1", std::to_string(port)}, 20s);
   EXPECT_EQ(reply.output, "hello from http\n") << init.log();
   // A restart keeps the socket: the next process serves the same port.
@@ -380,7 +380,7 @@ service ghost
   exec /nonexistent/program
   backoff 100ms 100ms
 )");
-  ASSERT_TRUE(init.wait_line({"unable to start service", "ghost", "No such file"})) << init.log();
+  ASSERT_TRUE(init.wait_line({"\"event\":\"service.start_failed\"", "ghost", "No such file"})) << init.log();
   ASSERT_TRUE(fixtures::wait_until(
       [&] {
         auto s = init.service_status("ghost");

@@ -86,7 +86,7 @@ service stuck
   ready notify
   stop SIGTERM 600s
 )");
-  ASSERT_TRUE(init.wait_line({"service ready", "\"stuck\""})) << init.log();
+  ASSERT_TRUE(init.wait_line({"\"event\":\"service.ready\"", "\"stuck\""})) << init.log();
   const int stuck = init.service_status("stuck")["pid"].get<int>();
   ASSERT_EQ(kill(init.process().pid(), SIGTERM), 0);
   auto status = init.process().wait_exit(15s);
@@ -185,7 +185,7 @@ service limited
   limit nofile 123 456
   limit core 0
 )");
-  ASSERT_TRUE(init.wait_line({"service ready", "\"limited\""})) << init.log();
+  ASSERT_TRUE(init.wait_line({"\"event\":\"service.ready\"", "\"limited\""})) << init.log();
   const int pid = init.service_status("limited")["pid"].get<int>();
   const std::string limits = fixtures::read_file("/proc/" + std::to_string(pid) + "/limits");
   EXPECT_TRUE(std::regex_search(limits, std::regex("Max open files +123 +456 "))) << limits;
