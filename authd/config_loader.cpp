@@ -33,6 +33,11 @@ common::Result<std::string> secret_origin(const common::MetadataClient& md) {
 
 std::span<const std::string_view> config_keys() { return kKeys; }
 
+ConfigInputs in_force(ConfigInputs inputs, const Config& config) {
+  inputs.secret_sha256 = common::crypto::sha256(config.paypal_client_secret);
+  return inputs;
+}
+
 common::Result<std::map<std::string, std::string>> load_values(ConfigSource source,
                                                                const common::MetadataClient& md) {
   return common::config::load_values(source, md, kKeys);
@@ -48,7 +53,7 @@ common::Result<ConfigInputs> inputs_from(std::map<std::string, std::string> valu
                                          const common::MetadataClient& md) {
   auto origin = secret_origin(md);
   if (!origin) return std::unexpected(origin.error());
-  return ConfigInputs{std::move(values), std::move(*origin)};
+  return ConfigInputs{std::move(values), std::move(*origin), {}};
 }
 
 common::Result<std::string> load_paypal_secret(const common::MetadataClient& md,

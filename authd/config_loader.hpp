@@ -30,8 +30,17 @@ std::span<const std::string_view> config_keys();
 struct ConfigInputs {
   std::map<std::string, std::string> values;
   std::string secret_origin;  // never logged
-  bool operator==(const ConfigInputs&) const = default;
+  // SHA-256 of the secret these inputs resolved to, when known (in_force):
+  // what a re-read of a `versions/latest` reference is compared with. Not
+  // part of equality: it is a result of the inputs, not one of them.
+  std::string secret_sha256;
+  bool operator==(const ConfigInputs& other) const {
+    return values == other.values && secret_origin == other.secret_origin;
+  }
 };
+
+// `inputs` marked with the secret of `config`, the configuration they made.
+ConfigInputs in_force(ConfigInputs inputs, const Config& config);
 
 // The keys authd reads, from `source`.
 common::Result<std::map<std::string, std::string>> load_values(ConfigSource source,

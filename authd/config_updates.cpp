@@ -31,7 +31,8 @@ ConfigUpdater::ConfigUpdater(ConfigSource source, SecretManagerOptions secret_ma
       current_(std::move(current)),
       apply_(std::move(apply)),
       poll_period_(poll_period),
-      secret_refresh_(secret_refresh) {
+      secret_refresh_(secret_refresh),
+      secret_in_force_(current_.secret_sha256) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -58,7 +59,9 @@ void ConfigUpdater::stop() {
 
 void ConfigUpdater::run() {
   auto next_poll = Clock::now() + poll_period_;
-  auto next_secret = Clock::now();  // the first read learns the secret in force
+  // Without the digest of the secret in force, the first read learns it.
+  auto next_secret = Clock::now() + (secret_in_force_.empty() ? Clock::duration::zero()
+                                                              : Clock::duration(secret_refresh_));
   for (;;) {
     std::optional<common::config::Values> offered;
     const bool polling = poll_period_.count() > 0;

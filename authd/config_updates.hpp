@@ -32,7 +32,9 @@ class ConfigUpdater {
  public:
   using Apply = std::function<void(Config)>;
 
-  // `current`: the inputs of the configuration authd started with.
+  // `current`: the inputs of the configuration authd started with (best
+  // marked with in_force(), so that a rotation of a `versions/latest` secret
+  // right after start is not taken for the secret in force).
   // poll_period 0: only offered values are considered.
   ConfigUpdater(ConfigSource source, SecretManagerOptions secret_manager, ConfigInputs current,
                 Apply apply, std::chrono::seconds poll_period,

@@ -115,6 +115,31 @@ TEST_F(ConfigUpdaterTest, ALatestSecretReferenceIsReReadAfterARotation) {
   EXPECT_EQ(applied_count(), 1U) << "an unchanged secret is not applied again";
 }
 
+// The same right after start: the inputs say which secret is in force, so
+// a version added before the first re-read is still a change.
+TEST_F(ConfigUpdaterTest, ALatestSecretRotatedRightAfterStartIsApplied) {
+  const std::string latest = "projects/appliance-test/secrets/paypal/versions/latest";
+  fixtures::SecretManagerSim secrets(metadata_.access_token());
+  secrets.add_secret_version(latest, "EGfirst");
+  metadata_.remove_instance_attribute("paypal_client_secret");
+  metadata_.set_instance_attribute("paypal_client_secret_ref", latest);
+  authd::Config started;
+  started.paypal_client_secret = "EGfirst";
+  auto updates = std::make_unique<authd::ConfigUpdater>(
+      authd::ConfigSource::metadata,
+      authd::SecretManagerOptions{secrets.base_url(), secrets.ca_pem()},
+      authd::in_force(current(), started),
+      [this](authd::Config config) {
+        std::lock_guard lock(mutex_);
+        applied_.push_back(std::move(config));
+      },
+      0s, metadata_options(), 1s);
+  secrets.add_secret_version(latest, "EGrotated");
+  ASSERT_TRUE(fixtures::wait_until([&] { return applied_count() == 1; }, 10s));
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(applied_[0].paypal_client_secret, "EGrotated");
+}
+
 TEST_F(ConfigUpdaterTest, PollsTheMetadataServer) {
   auto updates = updater(1s);
   metadata_.set_instance_attribute("paypal_client_id", "AZother");
