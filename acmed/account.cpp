@@ -38,7 +38,7 @@ common::Result<Account> register_account(AcmeTransport& transport, const Directo
     return common::fail(Error::Kind::environment,
                         "unable to create the ACME account: no Location in the response");
   }
-  common::log::info("acme account ready",
+  common::log::info(common::log::Event{"account.registered"}, "account registered",
                     {{"account", account.url}, {"eab", options.eab.has_value()}});
   return account;
 }
@@ -52,7 +52,7 @@ common::Status update_account_contacts(AcmeTransport& transport, const Account& 
     return std::unexpected(
         common::wrap(response.error(), "unable to update the ACME account's contacts"));
   }
-  common::log::info("acme account contacts updated",
+  common::log::info(common::log::Event{"account.contacts_updated"}, "account contacts updated",
                     {{"account", account.url}, {"contacts", contacts}});
   return {};
 }

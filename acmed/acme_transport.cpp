@@ -63,7 +63,7 @@ common::Error AcmeTransport::failure(std::string_view method, const std::string&
       if (!retry_after_ || *until > *retry_after_) retry_after_ = until;
     }
   }
-  common::log::warning("acme server returned a problem",
+  common::log::warning(common::log::Event{"acme.problem"}, "acme server returned a problem",
                        {{"type", problem.type},
                         {"detail", problem.detail},
                         {"status", response.status},
@@ -136,7 +136,7 @@ common::Result<AcmeResponse> AcmeTransport::post(const std::string& url, EVP_PKE
     if (problem.is("badNonce") && attempt < options_.max_bad_nonce_retries) {
       // Expected now and then (RFC 8555 §6.5): the response carries the
       // nonce to use, which remember() has just put first in the pool.
-      common::log::info("acme server rejected a nonce; retrying with its fresh one",
+      common::log::info(common::log::Event{"acme.nonce_rejected"}, "acme server rejected a nonce",
                         {{"url", url}, {"attempt", attempt + 1}});
       continue;
     }

@@ -49,7 +49,8 @@ void Http01Responder::serve(const common::http::Request& request,
     auto key_authorization = is_token(token) ? book_.find(token) : std::nullopt;
     if (key_authorization) {
       response.set_content(*key_authorization, "application/octet-stream");
-      common::log::info("http-01 challenge served", {{"token", token}});
+      common::log::info(common::log::Event{"challenge.served"}, "http-01 challenge served",
+                        {{"token", token}});
     } else {
       response.status = 404;
       response.set_content("no such challenge\n", "text/plain");

@@ -12,6 +12,7 @@ namespace {
 
 using common::Error;
 using common::fail;
+using common::log::Event;
 namespace crypto = common::crypto;
 
 std::string text_member(const common::json& object, std::string_view key) {
@@ -83,7 +84,7 @@ class OrderMachine {
     if (!response)
       return std::unexpected(common::wrap(response.error(), "unable to resume the order"));
     order_ = response->body;
-    common::log::info(common::log::Event{"order.resumed"}, "order resumed",
+    common::log::info(Event{"order.resumed"}, "order resumed",
                       {{"order", order_url_}, {"status", text_member(order_, "status")}});
     return advance();
   }
@@ -143,9 +144,10 @@ class OrderMachine {
       return fail(Error::Kind::environment,
                   "unable to create an order: the response has no Location or no order object");
     }
-    common::log::info("acme order created", {{"order", order_url_},
-                                             {"status", text_member(order_, "status")},
-                                             {"replaces", request_.replaces}});
+    common::log::info(Event{"order.created"}, "order created",
+                      {{"order", order_url_},
+                       {"status", text_member(order_, "status")},
+                       {"replaces", request_.replaces}});
     return {};
   }
 
@@ -233,7 +235,8 @@ class OrderMachine {
         return std::unexpected(
             common::wrap(ready.error(), "unable to answer the challenge for " + name));
     }
-    common::log::info("http-01 challenge offered", {{"name", name}, {"authorization", url}});
+    common::log::info(Event{"challenge.offered"}, "http-01 challenge offered",
+                      {{"name", name}, {"authorization", url}});
     return wait_for_authorization(url, name);
   }
 
@@ -246,13 +249,13 @@ class OrderMachine {
             common::wrap(authz.error(), "unable to poll the authorization of " + name));
       const std::string status = text_member(authz->body, "status");
       if (status == "valid") {
-        common::log::info("authorization valid", {{"name", name}});
+        common::log::info(Event{"authorization.valid"}, "authorization valid", {{"name", name}});
         return {};
       }
       if (status != "pending") {
         std::string problem = challenge_problem(authz->body);
-        common::log::error("http-01 validation failed",
-                           {{"name", name}, {"status", status}, {"problem", problem}});
+        common::log::error(Event{"challenge.failed"}, "unable to validate the name with http-01",
+                           {{"name", name}, {"status", status}, {"reason", problem}});
         return fail(Error::Kind::environment,
                     "unable to validate " + name + " with http-01: " + problem);
       }
@@ -318,7 +321,7 @@ class OrderMachine {
       return std::unexpected(common::wrap(response.error(), "unable to finalize the order"));
     finalized_ = true;
     if (response->body.is_object()) order_ = response->body;
-    common::log::info("acme order finalized",
+    common::log::info(Event{"order.finalized"}, "order finalized",
                       {{"order", order_url_}, {"status", text_member(order_, "status")}});
     if (stop_.requested()) return fail(Error::Kind::environment, "stopping");
     return {};
@@ -352,12 +355,13 @@ class OrderMachine {
     for (const auto& url : links_with_rel(response.http.headers_named("link"), "alternate")) {
       auto alternate = post_as_get(url, "application/pem-certificate-chain");
       if (alternate && chain_matches_issuer(alternate->http.body, request_.preferred_issuer)) {
-        common::log::info("using the alternate chain of the preferred issuer",
+        common::log::info(Event{"chain.alternate_chosen"}, "using the preferred issuer's chain",
                           {{"issuer", request_.preferred_issuer}, {"chain", url}});
         return alternate->http.body;
       }
     }
-    common::log::warning("no chain from the preferred issuer; using the default chain",
+    common::log::warning(Event{"chain.preferred_missing"},
+                         "unable to find a chain from the preferred issuer",
                          {{"issuer", request_.preferred_issuer}});
     return std::nullopt;
   }

@@ -11,6 +11,7 @@
 namespace acmed {
 namespace {
 
+using common::log::Event;
 using std::chrono::duration_cast;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -41,21 +42,22 @@ Renewer::Renewer(RenewerOptions options, const common::MetadataClient& metadata,
                  ChallengeBook& book, Http01Responder& responder, CertificateHandoff& handoff,
                  StopSignal& stop, ConfigInbox& inbox)
     : options_(std::move(options)),
-      metadata_(metadata),
       book_(book),
       responder_(responder),
       handoff_(handoff),
       stop_(stop),
-      inbox_(inbox),
+      follower_(FollowerOptions{options_.config_source, options_.config_poll,
+                                options_.retry_initial, options_.retry_max},
+                metadata, inbox, stop),
       backoff_(options_.retry_initial, options_.retry_max),
       random_(std::random_device{}()),
       state_(options_.state_dir) {}
 
 void Renewer::run() {
-  if (!load_configuration()) return;
+  if (!follower_.load()) return;
+  responder_.set_domain(config().domains.front());
   restore_state();
-  transport_.emplace(TransportOptions{config_.ca_pem});
-  next_poll_ = std::chrono::steady_clock::now() + options_.config_poll;
+  transport_.emplace(TransportOptions{config().ca_pem});
   while (!stop_.requested()) {
     const auto wake = cycle();
     if (!sleep_until(wake)) return;
@@ -65,108 +67,42 @@ void Renewer::run() {
 // Sleeps until `wake`, applying configurations as they arrive; ends early
 // when one wants a new certificate. False when stopping.
 bool Renewer::sleep_until(Clock::time_point wake) {
-  const bool polling = options_.config_source == ConfigSource::metadata;
   for (;;) {
     // Look before waiting: an order's polling may have taken the wake-up
     // of a configuration that arrived while it ran.
     if (follow_configuration()) return true;
     if (Clock::now() >= wake) return true;
     auto deadline = to_steady(wake);
-    if (polling) deadline = std::min(deadline, next_poll_);
+    if (auto poll = follower_.next_poll()) deadline = std::min(deadline, *poll);
     if (!stop_.wait_until(deadline)) return false;
   }
 }
 
-// Takes the configuration attestd pushed, or polls the metadata server when
-// it is the source; true when the new one wants a new certificate now.
+// Applies what the follower adopted; true when the change wants a new
+// certificate now.
 bool Renewer::follow_configuration() {
-  auto values = inbox_.take();
-  const bool pushed = values.has_value();
-  if (!values && options_.config_source == ConfigSource::metadata &&
-      std::chrono::steady_clock::now() >= next_poll_) {
-    auto polled = common::config::load_values(ConfigSource::metadata, metadata_, config_keys());
-    next_poll_ = std::chrono::steady_clock::now() + options_.config_poll;
-    if (!polled) {
-      common::log::warning("unable to read the configuration; keeping the current one",
-                           {{"error", polled.error().message}});
-      return false;
-    }
-    values = std::move(*polled);
-  }
-  return values && apply_configuration(*values, pushed);
-}
-
-bool Renewer::apply_configuration(const common::config::Values& values, bool pushed) {
-  auto config = config_with_secret(values, metadata_);
-  if (!config) {
-    // Polling sees the same bad value again and again: say it once.
-    if (config.error().message != last_rejected_) {
-      common::log::error("ignoring the new configuration; keeping the current one",
-                         {{"reason", config.error().message}});
-      last_rejected_ = config.error().message;
-    }
-    return false;
-  }
-  last_rejected_.clear();
-  const ConfigChange change = compare_configs(config_, *config);
-  if (!change.any()) {
-    // attestd pushes rarely (a reconnection, a re-measurement): say that it
-    // was seen. Polls say nothing, or the log would be all polls.
-    if (pushed) common::log::info("configuration unchanged for acmed");
-    return false;
-  }
-  config_ = std::move(*config);
-  common::log::notice("configuration changed", {{"changed", change.changed()},
-                                                {"new_order", change.needs_new_order()},
-                                                {"domains", config_.domains},
-                                                {"directory", config_.directory_url},
-                                                {"profile", config_.profile},
-                                                {"preferred_issuer", config_.preferred_issuer},
-                                                {"eab", config_.eab.has_value()},
-                                                {"extra_ca", !config_.ca_pem.empty()}});
-  responder_.set_domain(config_.domains.front());
-  if (change.account) {
+  const auto change = follower_.next_change();
+  if (!change) return false;
+  responder_.set_domain(config().domains.front());
+  if (change->account) {
     // Another CA (or binding): the account and its trust anchor go with it.
-    transport_.emplace(TransportOptions{config_.ca_pem});
+    transport_.emplace(TransportOptions{config().ca_pem});
     account_.reset();
     ari_.reset();
-  } else if (change.contacts && account_) {
+  } else if (change->contacts && account_) {
     // The account's contacts are updated in place (RFC 8555 §7.3.2); on a
     // failure the next account created carries them anyway.
-    if (auto updated = update_account_contacts(*transport_, *account_, config_.contacts);
+    if (auto updated = update_account_contacts(*transport_, *account_, config().contacts);
         !updated) {
-      common::log::warning("keeping the account's old contacts",
-                           {{"error", updated.error().message}});
+      common::log::warning(Event{"account.contacts_kept"},
+                           "unable to update the account's contacts",
+                           {{"reason", updated.error().message}});
     }
   }
-  if (!change.needs_new_order()) return false;
+  if (!change->needs_new_order()) return false;
   reorder_ = true;
   backoff_.reset();
-  if (!current_ && change.names) serve_bootstrap();  // for the new names meanwhile
-  return true;
-}
-
-bool Renewer::load_configuration() {
-  common::Backoff backoff(options_.retry_initial, options_.retry_max);
-  for (;;) {
-    auto config = load_config(options_.config_source, metadata_);
-    if (config) {
-      config_ = std::move(*config);
-      break;
-    }
-    const auto delay = backoff.next();
-    common::log::error("unable to load the configuration; retrying",
-                       {{"error", config.error().message},
-                        {"retry_in_ms", static_cast<long long>(delay.count())}});
-    if (!stop_.wait_for(delay)) return false;
-  }
-  responder_.set_domain(config_.domains.front());
-  common::log::info("configuration loaded", {{"domains", config_.domains},
-                                             {"directory", config_.directory_url},
-                                             {"profile", config_.profile},
-                                             {"preferred_issuer", config_.preferred_issuer},
-                                             {"eab", config_.eab.has_value()},
-                                             {"extra_ca", !config_.ca_pem.empty()}});
+  if (!current_ && change->names) serve_bootstrap();  // for the new names meanwhile
   return true;
 }
 
@@ -175,32 +111,38 @@ bool Renewer::load_configuration() {
 void Renewer::serve_bootstrap() {
   auto key = common::crypto::generate_p256();
   if (!key) {
-    common::log::critical("unable to create the bootstrap key", {{"error", key.error().message}});
+    common::log::critical(Event{"certificate.bootstrap_failed"},
+                          "unable to create the bootstrap certificate",
+                          {{"reason", key.error().message}});
     return;
   }
-  auto chain = common::x509::self_signed_pem(key->get(), names_for_request(config_.domains),
+  auto chain = common::x509::self_signed_pem(key->get(), names_for_request(config().domains),
                                              options_.bootstrap_validity);
   auto key_pem = common::crypto::private_key_pem(key->get());
   if (!chain || !key_pem) {
-    common::log::critical("unable to create the bootstrap certificate",
-                          {{"error", !chain ? chain.error().message : key_pem.error().message}});
+    common::log::critical(Event{"certificate.bootstrap_failed"},
+                          "unable to create the bootstrap certificate",
+                          {{"reason", !chain ? chain.error().message : key_pem.error().message}});
     return;
   }
   if (auto published = handoff_.publish({*chain, *key_pem, true}); !published) {
-    common::log::critical("unable to publish the bootstrap certificate",
-                          {{"error", published.error().message}});
+    common::log::critical(Event{"certificate.bootstrap_failed"},
+                          "unable to publish the bootstrap certificate",
+                          {{"reason", published.error().message}});
     return;
   }
-  common::log::notice("serving a self-signed bootstrap certificate until the CA issues one");
+  common::log::notice(Event{"certificate.bootstrap_served"},
+                      "serving a self-signed bootstrap certificate");
 }
 
 Clock::time_point Renewer::cycle() {
-  auto directory = transport_->fetch_directory(config_.directory_url);
+  auto directory = transport_->fetch_directory(config().directory_url);
   if (!directory) return after_failure(directory.error());
   if (current_ && !reorder_) {
     const Decision decision = decide(*directory);
     if (!decision.renew_now) {
-      common::log::info("next renewal check", {{"at", format_rfc3339(decision.wake)}});
+      common::log::info(Event{"renewal.scheduled"}, "next renewal check",
+                        {{"at", format_rfc3339(decision.wake)}});
       return decision.wake;
     }
   }
@@ -218,8 +160,9 @@ void Renewer::refresh_renewal_info(const Directory& directory) {
     window = std::unexpected(response.error());
   }
   if (!window) {
-    common::log::warning("unable to get renewal information; using the lifetime policy meanwhile",
-                         {{"error", window.error().message}});
+    // The lifetime policy applies meanwhile.
+    common::log::warning(Event{"renewal_info.failed"}, "unable to get renewal information",
+                         {{"reason", window.error().message}});
     const auto retry = now + options_.ari_recheck_min;
     if (ari_)
       ari_->recheck_at = retry;
@@ -236,11 +179,12 @@ void Renewer::refresh_renewal_info(const Directory& directory) {
   if (auto until = response->retry_after()) recheck = *until;
   recheck = std::clamp(recheck, now + options_.ari_recheck_min, now + options_.ari_recheck_max);
   ari_ = AriState{*window, chosen, recheck};
-  common::log::info("renewal information", {{"window_start", format_rfc3339(window->start)},
-                                            {"window_end", format_rfc3339(window->end)},
-                                            {"chosen", format_rfc3339(chosen)},
-                                            {"recheck", format_rfc3339(recheck)},
-                                            {"explanation", window->explanation_url}});
+  common::log::info(Event{"renewal_info.received"}, "renewal information",
+                    {{"window_start", format_rfc3339(window->start)},
+                     {"window_end", format_rfc3339(window->end)},
+                     {"chosen", format_rfc3339(chosen)},
+                     {"recheck", format_rfc3339(recheck)},
+                     {"explanation", window->explanation_url}});
 }
 
 Renewer::Decision Renewer::decide(const Directory& directory) {
@@ -257,7 +201,7 @@ Renewer::Decision Renewer::decide(const Directory& directory) {
 
 Clock::time_point Renewer::issue(const Directory& directory) {
   if (auto ready = ensure_account(directory); !ready) return after_failure(ready.error());
-  OrderRequest request{config_.domains, config_.profile, {}, config_.preferred_issuer};
+  OrderRequest request{config().domains, config().profile, {}, config().preferred_issuer};
   // RFC 9773 §5: the replaced certificate must be the same account's and
   // share a name with the order (a changed name set may still qualify).
   if (current_ && !directory.renewal_info.empty() && send_replaces_ &&
@@ -294,12 +238,13 @@ Clock::time_point Renewer::issue(const Directory& directory) {
   reorder_ = false;
   send_replaces_ = true;
   backoff_.reset();
-  common::log::notice("certificate issued", {{"names", leaf->dns_names},
-                                             {"serial", leaf->serial_hex},
-                                             {"issuer", leaf->issuer},
-                                             {"not_before", format_rfc3339(leaf->not_before)},
-                                             {"not_after", format_rfc3339(leaf->not_after)},
-                                             {"ari_cert_id", current_->cert_id}});
+  common::log::notice(Event{"certificate.issued"}, "certificate issued",
+                      {{"names", leaf->dns_names},
+                       {"serial", leaf->serial_hex},
+                       {"issuer", leaf->issuer},
+                       {"not_before", format_rfc3339(leaf->not_before)},
+                       {"not_after", format_rfc3339(leaf->not_after)},
+                       {"ari_cert_id", current_->cert_id}});
   (void)common::notify::status("certificate issued");
   return Clock::now();  // decide the renewal time on the next cycle
 }
@@ -311,14 +256,14 @@ common::Status Renewer::ensure_account(const Directory& directory) {
   auto key = common::crypto::generate_p256();
   if (!key) return std::unexpected(key.error());
   auto account = register_account(*transport_, directory, std::move(*key),
-                                  AccountOptions{config_.contacts, config_.eab});
+                                  AccountOptions{config().contacts, config().eab});
   if (!account) return std::unexpected(account.error());
   account_.emplace(std::move(*account));
   auto key_pem = common::crypto::private_key_pem(account_->key.get());
   if (!key_pem) return {};
-  if (auto saved = state_.save(SavedAccount{config_.directory_url, account_->url, *key_pem});
+  if (auto saved = state_.save(SavedAccount{config().directory_url, account_->url, *key_pem});
       !saved) {
-    common::log::warning(common::log::Event{"state.not_saved"}, "unable to save the account",
+    common::log::warning(Event{"state.not_saved"}, "unable to save the account",
                          {{"reason", saved.error().message}});
   }
   return {};
@@ -329,19 +274,19 @@ common::Status Renewer::ensure_account(const Directory& directory) {
 common::Result<IssuedCertificate> Renewer::order_or_resume(const Directory& directory,
                                                            const OrderRequest& request) {
   const OrderJournal journal{[this](const std::string& url, const std::string& key_pem) {
-    const SavedOrder order{config_.directory_url, account_->url, config_.domains, url, key_pem};
+    const SavedOrder order{config().directory_url, account_->url, config().domains, url, key_pem};
     if (auto saved = state_.save(order); !saved) {
-      common::log::warning(common::log::Event{"state.not_saved"}, "unable to save the order",
+      common::log::warning(Event{"state.not_saved"}, "unable to save the order",
                            {{"reason", saved.error().message}});
     }
   }};
   auto saved = state_.order();
-  if (saved && saved->directory_url == config_.directory_url &&
-      saved->account_url == account_->url && same_names(saved->names, config_.domains)) {
+  if (saved && saved->directory_url == config().directory_url &&
+      saved->account_url == account_->url && same_names(saved->names, config().domains)) {
     auto resumed = resume_order(*transport_, directory, *account_, book_, request, options_.poll,
                                 stop_, ResumedOrder{saved->url, saved->key_pem}, journal);
     if (resumed || stop_.requested()) return resumed;
-    common::log::warning(common::log::Event{"order.not_resumed"}, "unable to resume the order",
+    common::log::warning(Event{"order.not_resumed"}, "unable to resume the order",
                          {{"reason", resumed.error().message}, {"order", saved->url}});
   }
   state_.forget_order();
@@ -351,10 +296,10 @@ common::Result<IssuedCertificate> Renewer::order_or_resume(const Directory& dire
 
 // The new certificate replaces the saved one and ends the saved order.
 void Renewer::keep(const IssuedCertificate& issued) {
-  const SavedCertificate record{config_.directory_url, config_.domains, issued.chain_pem,
+  const SavedCertificate record{config().directory_url, config().domains, issued.chain_pem,
                                 issued.key_pem, account_->url};
   if (auto saved = state_.save(record); !saved) {
-    common::log::warning(common::log::Event{"state.not_saved"}, "unable to save the certificate",
+    common::log::warning(Event{"state.not_saved"}, "unable to save the certificate",
                          {{"reason", saved.error().message}});
   }
   state_.forget_order();
@@ -364,11 +309,10 @@ void Renewer::keep(const IssuedCertificate& issued) {
 // they are for the configured CA and names: no new account, no new order,
 // and consumers keep the CA's certificate instead of a bootstrap one.
 void Renewer::restore_state() {
-  if (auto saved = state_.account(); saved && saved->directory_url == config_.directory_url) {
+  if (auto saved = state_.account(); saved && saved->directory_url == config().directory_url) {
     if (auto key = common::crypto::load_private_key_pem(saved->key_pem)) {
       account_.emplace(Account{std::move(*key), saved->url});
-      common::log::info(common::log::Event{"account.restored"}, "account restored",
-                        {{"account", saved->url}});
+      common::log::info(Event{"account.restored"}, "account restored", {{"account", saved->url}});
     }
   }
   if (!restore_certificate()) serve_bootstrap();
@@ -376,8 +320,8 @@ void Renewer::restore_state() {
 
 bool Renewer::restore_certificate() {
   auto saved = state_.certificate();
-  if (!saved || saved->directory_url != config_.directory_url ||
-      !same_names(saved->names, config_.domains)) {
+  if (!saved || saved->directory_url != config().directory_url ||
+      !same_names(saved->names, config().domains)) {
     return false;
   }
   auto leaf = common::x509::describe_leaf_pem(saved->chain_pem);
@@ -391,7 +335,7 @@ bool Renewer::restore_certificate() {
   current_ = Current{saved->chain_pem, leaf->not_before,
                      leaf->not_after,  ari_certificate_id(saved->chain_pem).value_or(""),
                      leaf->dns_names,  saved->account_url};
-  common::log::notice(common::log::Event{"certificate.restored"}, "certificate restored",
+  common::log::notice(Event{"certificate.restored"}, "certificate restored",
                       {{"names", leaf->dns_names},
                        {"serial", leaf->serial_hex},
                        {"not_after", format_rfc3339(leaf->not_after)}});
@@ -404,8 +348,8 @@ Clock::time_point Renewer::after_failure(const common::Error& error) {
   const auto server_wants = transport_ ? transport_->take_retry_after() : std::nullopt;
   if (server_wants && *server_wants > wake) wake = *server_wants;
   common::log::error(
-      "certificate attempt failed; will retry",
-      {{"error", error.message},
+      Event{"certificate.attempt_failed"}, "unable to obtain a certificate",
+      {{"reason", error.message},
        {"kind", common::kind_name(error.kind)},
        {"attempt", backoff_.attempts()},
        {"retry_at", format_rfc3339(wake)},

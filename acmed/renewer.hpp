@@ -7,9 +7,9 @@
 // gave one (rate limits, 503), else with exponential back-off and jitter.
 //
 // Configuration changes are applied live, between orders (an order in
-// progress finishes first, so two orders never race): attestd's
-// config.updated arrives through the ConfigInbox; with the metadata source the
-// worker polls. What a change means is decided by compare_configs().
+// progress finishes first, so two orders never race): the ConfigFollower
+// (config_follower.hpp) takes attestd's pushes or polls the metadata server
+// and says what changed; the renewer acts on it.
 
 #include <chrono>
 #include <optional>
@@ -21,6 +21,7 @@
 #include "acmed/certificate_handoff.hpp"
 #include "acmed/challenge_book.hpp"
 #include "acmed/config.hpp"
+#include "acmed/config_follower.hpp"
 #include "acmed/config_inbox.hpp"
 #include "acmed/http01_responder.hpp"
 #include "acmed/order.hpp"
@@ -74,13 +75,12 @@ class Renewer {
     Clock::time_point wake;
   };
 
-  bool load_configuration();
+  const Config& config() const { return follower_.config(); }
   void restore_state();
   bool restore_certificate();
   void serve_bootstrap();
   bool sleep_until(Clock::time_point wake);
   bool follow_configuration();
-  bool apply_configuration(const common::config::Values& values, bool pushed);
   Clock::time_point cycle();
   Decision decide(const Directory& directory);
   void refresh_renewal_info(const Directory& directory);
@@ -92,16 +92,12 @@ class Renewer {
   Clock::time_point after_failure(const common::Error& error);
 
   RenewerOptions options_;
-  const common::MetadataClient& metadata_;
   ChallengeBook& book_;
   Http01Responder& responder_;
   CertificateHandoff& handoff_;
   StopSignal& stop_;
-  ConfigInbox& inbox_;
-  Config config_;
-  std::chrono::steady_clock::time_point next_poll_;
-  std::string last_rejected_;  // the reason a configuration was last ignored
-  bool reorder_ = false;       // a configuration change wants a new certificate
+  ConfigFollower follower_;
+  bool reorder_ = false;  // a configuration change wants a new certificate
   std::optional<AcmeTransport> transport_;
   std::optional<Account> account_;
   std::optional<Current> current_;

@@ -113,7 +113,8 @@ TEST(AcmedCaAnswers, RetryAfterBeyondAMinuteWhilePollingIsHonoured) {
   CaLookAlike ca(OrderAnswer::processing_for_an_hour);
   AcmedHarness harness(pointed_at(ca));
   harness.start_acmed();
-  ASSERT_TRUE(harness.wait_for_log("certificate attempt failed", 20s)) << harness.log();
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"certificate.attempt_failed\"", 20s))
+      << harness.log();
   EXPECT_EQ(ca.order_polls(), 1) << harness.log();
   EXPECT_EQ(ca.orders(), 1) << harness.log();
   // The failure line says when the next attempt is: not before the hour.

@@ -46,7 +46,7 @@ TEST(AcmedPebble, IssuesWithRealHttp01ValidationAndTheChainVerifies) {
   EXPECT_GT(issued["not_after"].get<long long>(), std::time(nullptr));
   EXPECT_EQ(issued["self_signed"], false);
   // Pebble really fetched the token from acmed's listener.
-  EXPECT_GE(harness.log_count("http-01 challenge served"), 1U);
+  EXPECT_GE(harness.log_count("\"event\":\"challenge.served\""), 1U);
   EXPECT_EQ(harness.log().find("acme_eab_hmac\":\""), std::string::npos);
 }
 
@@ -55,8 +55,8 @@ TEST(AcmedPebble, FailedChallengeIsReportedServesBootstrapAndRetries) {
   // Pebble resolves the name to an address where nothing listens.
   harness.pebble().set_a_record(kDomain, "127.0.0.2");
   harness.start_acmed();
-  ASSERT_TRUE(harness.wait_for_log("http-01 validation failed", 30s)) << harness.log();
-  ASSERT_TRUE(harness.wait_for_log("certificate attempt failed; will retry", 30s, 2))
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"challenge.failed\"", 30s)) << harness.log();
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"certificate.attempt_failed\"", 30s, 2))
       << harness.log();
   EXPECT_NE(harness.log().find("urn:ietf:params:acme:error:connection"), std::string::npos)
       << harness.log();
@@ -101,8 +101,9 @@ TEST(AcmedPebble, RenewsWhenAThirdOfTheLifetimeRemainsAndSubscribersHear) {
   }
   ASSERT_TRUE(renewed.is_object()) << harness.log();
   EXPECT_EQ(openssl_verify(renewed["chain_pem"], harness.pebble().root_pem()), "");
-  EXPECT_NE(renewed["spki_sha256"], first["spki_sha256"]);                  // a fresh key each time
-  EXPECT_EQ(harness.log().find("renewal information"), std::string::npos);  // no ARI here
+  EXPECT_NE(renewed["spki_sha256"], first["spki_sha256"]);  // a fresh key each time
+  EXPECT_EQ(harness.log().find("\"event\":\"renewal_info.received\""),
+            std::string::npos);  // no ARI here
 }
 
 // Pebble 2.4 (Debian 12) predates ARI, so the test puts a small HTTPS front
@@ -239,8 +240,8 @@ TEST(AcmedPebble, IssuesDespiteHalfTheNoncesRejected) {
   auto issued = harness.wait_for_issued(kIssueTimeout);
   ASSERT_TRUE(issued.is_object());
   EXPECT_EQ(openssl_verify(issued["chain_pem"], harness.pebble().root_pem()), "");
-  EXPECT_GE(harness.log_count("rejected a nonce"), 1U);
-  EXPECT_EQ(harness.log_count("certificate attempt failed"), 0U) << harness.log();
+  EXPECT_GE(harness.log_count("\"event\":\"acme.nonce_rejected\""), 1U);
+  EXPECT_EQ(harness.log_count("\"event\":\"certificate.attempt_failed\""), 0U) << harness.log();
 }
 
 // Holds pebble's validation request until released, then forwards it to
@@ -302,7 +303,7 @@ TEST(AcmedPebble, CaOutageMidOrderBacksOffAndCompletesWhenItReturns) {
   ASSERT_TRUE(gate.wait_for_hit(30s)) << harness.log();
   // Pebble is validating our challenge right now: take it away.
   harness.pebble().stop_acme_server();
-  ASSERT_TRUE(harness.wait_for_log("certificate attempt failed; will retry", 30s, 2))
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"certificate.attempt_failed\"", 30s, 2))
       << harness.log();
   harness.pebble().start_acme_server();
   gate.release();
@@ -311,7 +312,7 @@ TEST(AcmedPebble, CaOutageMidOrderBacksOffAndCompletesWhenItReturns) {
   // Issued by the restarted pebble (it makes a new root at every start).
   EXPECT_EQ(openssl_verify(issued["chain_pem"], harness.pebble().root_pem()), "");
   // The restarted CA forgot the account: acmed noticed and registered again.
-  EXPECT_GE(harness.log_count("acme account ready"), 2U) << harness.log();
+  EXPECT_GE(harness.log_count("\"event\":\"account.registered\""), 2U) << harness.log();
   EXPECT_EQ(harness.log_count("\"severity\":\"CRITICAL\""), 0U);
 }
 
@@ -423,7 +424,7 @@ TEST(AcmedPebble, IpcRefusesPeersWithOtherUids) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to connect as another uid";
   AcmedHarness harness;
   harness.start_acmed();
-  ASSERT_TRUE(harness.wait_for_log("serving a self-signed bootstrap", 20s));
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"certificate.bootstrap_served\"", 20s));
   // Our own uid (the daemon's) is admitted; nobody (65534) is not.
   EXPECT_TRUE(harness.certificate());
   // The socket directory must let nobody reach the socket at all.

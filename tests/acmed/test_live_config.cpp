@@ -29,7 +29,7 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto kIssueTimeout = 45s;
-constexpr const char* kOrderLog = "acme order created";
+constexpr const char* kOrderLog = "\"event\":\"order.created\"";
 
 std::set<std::string> leaf_names(const std::string& chain_pem) {
   auto leaf = common::x509::describe_leaf_pem(chain_pem);
@@ -113,21 +113,21 @@ TEST(AcmedLiveConfig, FollowsAttestdUpdatesIgnoresInvalidOnesAndUnusedKeys) {
   ASSERT_TRUE(subscriber->subscribe({"certificate.updated"}));
 
   // The follower's first config.get (same values) was seen and changed nothing.
-  constexpr const char* kUnchanged = "configuration unchanged for acmed";
+  constexpr const char* kUnchanged = "\"event\":\"config.unchanged\"";
   ASSERT_TRUE(harness.wait_for_log(kUnchanged, 10s)) << harness.log();
   const auto unchanged = harness.log_count(kUnchanged);
 
   // Only authd's keys change: nothing for acmed to do.
   attestd.update("paypal_client_id", "another-client");
   ASSERT_TRUE(harness.wait_for_log(kUnchanged, 10s, unchanged + 1)) << harness.log();
-  EXPECT_EQ(harness.log_count("configuration changed"), 0U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"config.changed\""), 0U) << harness.log();
   EXPECT_EQ(harness.log_count(kOrderLog), 1U) << harness.log();
 
   // An invalid directory: logged and ignored.
   attestd.update("acme_directory", "http://127.0.0.1:1/dir");
-  ASSERT_TRUE(harness.wait_for_log("ignoring the new configuration", 10s)) << harness.log();
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"config.rejected\"", 10s)) << harness.log();
   EXPECT_NE(harness.log().find("must be an https:// URL"), std::string::npos);
-  EXPECT_EQ(harness.log_count("configuration changed"), 0U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"config.changed\""), 0U) << harness.log();
   EXPECT_EQ(harness.log_count(kOrderLog), 1U) << harness.log();
   auto still = harness.certificate();
   ASSERT_TRUE(still);
@@ -140,7 +140,7 @@ TEST(AcmedLiveConfig, FollowsAttestdUpdatesIgnoresInvalidOnesAndUnusedKeys) {
   ASSERT_TRUE(renewed.is_object()) << harness.log();
   EXPECT_EQ(leaf_names(renewed["chain_pem"]), (std::set<std::string>{kDomain, "www.example.com"}));
   EXPECT_EQ(openssl_verify(renewed["chain_pem"], harness.pebble().root_pem()), "");
-  EXPECT_EQ(harness.log_count("configuration changed"), 1U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"config.changed\""), 1U) << harness.log();
   EXPECT_EQ(harness.log_count(kOrderLog), 2U) << harness.log();
   auto served = harness.certificate();
   ASSERT_TRUE(served);
@@ -158,7 +158,7 @@ TEST(AcmedLiveConfig, PollsTheMetadataServerContactsUpdateTheAccountNamesReorder
 
   // A new contact updates the account in place (RFC 8555 §7.3.2), no order.
   harness.metadata().set_instance_attribute("acme_contact", "security@example.com");
-  ASSERT_TRUE(harness.wait_for_log("acme account contacts updated", 10s)) << harness.log();
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"account.contacts_updated\"", 10s)) << harness.log();
   EXPECT_EQ(harness.log_count(kOrderLog), 1U) << harness.log();
 
   // A name removed and another added: a new certificate for the new set.
@@ -239,7 +239,7 @@ TEST(AcmedLiveConfig, AChangeWhileAnOrderFailsOrdersAgainWithoutWaitingTheBackOf
   // the back-off and the test could only pass, never fail for no reason.
   std::this_thread::sleep_for(1s);
   held.release();
-  ASSERT_TRUE(harness.wait_for_log("http-01 validation failed", 20s)) << harness.log();
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"challenge.failed\"", 20s)) << harness.log();
   const auto failed = std::chrono::steady_clock::now();
   // Waits longer than the back-off, so that the bound below is not this wait's.
   ASSERT_TRUE(harness.wait_for_log(kOrderLog, 40s, 2)) << harness.log();
@@ -249,7 +249,7 @@ TEST(AcmedLiveConfig, AChangeWhileAnOrderFailsOrdersAgainWithoutWaitingTheBackOf
   auto issued = harness.wait_for_issued(kIssueTimeout);
   ASSERT_TRUE(issued.is_object());
   EXPECT_EQ(leaf_names(issued["chain_pem"]), std::set<std::string>{"api.example.com"});
-  EXPECT_EQ(harness.log_count("http-01 validation failed"), 1U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"challenge.failed\""), 1U) << harness.log();
   EXPECT_EQ(harness.log_count(kOrderLog), 2U) << harness.log();
 }
 
@@ -263,7 +263,7 @@ TEST(AcmedLiveConfig, ANewDirectoryMeansANewAccountThereAndItsCertificate) {
   harness.start_acmed();
   auto first = harness.wait_for_issued(kIssueTimeout);
   ASSERT_TRUE(first.is_object());
-  ASSERT_EQ(harness.log_count("acme account ready"), 1U) << harness.log();
+  ASSERT_EQ(harness.log_count("\"event\":\"account.registered\""), 1U) << harness.log();
 
   fixtures::PebbleOptions production_options;
   production_options.http01_port = harness.http_port();
@@ -274,7 +274,7 @@ TEST(AcmedLiveConfig, ANewDirectoryMeansANewAccountThereAndItsCertificate) {
   ASSERT_TRUE(renewed.is_object());
   EXPECT_EQ(openssl_verify(renewed["chain_pem"], production.root_pem()), "");
   EXPECT_NE(openssl_verify(renewed["chain_pem"], harness.pebble().root_pem()), "");
-  EXPECT_EQ(harness.log_count("acme account ready"), 2U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"account.registered\""), 2U) << harness.log();
 }
 
 }  // namespace

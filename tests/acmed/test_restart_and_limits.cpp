@@ -45,7 +45,7 @@ TEST(AcmedLimits, AFirstNameLongerThanACommonNameStillGetsACertificate) {
   EXPECT_EQ(leaf_names(issued["chain_pem"]), (std::set<std::string>{long_name, kDomain}));
   EXPECT_EQ(openssl_verify(issued["chain_pem"], harness.pebble().root_pem()), "");
   // The bootstrap certificate was served meanwhile, for the same names.
-  EXPECT_EQ(harness.log_count("unable to create the bootstrap certificate"), 0U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"certificate.bootstrap_failed\""), 0U) << harness.log();
 }
 
 // A restart of the process (a crash loop, an upgrade) keeps the account and
@@ -64,8 +64,8 @@ TEST(AcmedRestart, KeepsTheAccountAndCertificateAcrossARestart) {
     ASSERT_EQ(stat(path.c_str(), &info), 0) << path;
     EXPECT_EQ(info.st_mode & 0777, 0600U) << path;
   }
-  const auto accounts = harness.log_count("acme account ready");
-  const auto orders = harness.log_count("acme order created");
+  const auto accounts = harness.log_count("\"event\":\"account.registered\"");
+  const auto orders = harness.log_count("\"event\":\"order.created\"");
   ASSERT_EQ(accounts, 1U);
   ASSERT_EQ(orders, 1U);
 
@@ -81,9 +81,9 @@ TEST(AcmedRestart, KeepsTheAccountAndCertificateAcrossARestart) {
       << harness.log();
   EXPECT_EQ((*served)["self_signed"], false) << harness.log();
   EXPECT_EQ((*served)["chain_pem"], first["chain_pem"]);
-  ASSERT_TRUE(harness.wait_for_log("next renewal check", 20s)) << harness.log();
-  EXPECT_EQ(harness.log_count("acme account ready"), accounts) << harness.log();
-  EXPECT_EQ(harness.log_count("acme order created"), orders) << harness.log();
+  ASSERT_TRUE(harness.wait_for_log("\"event\":\"renewal.scheduled\"", 20s)) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"account.registered\""), accounts) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"order.created\""), orders) << harness.log();
 }
 
 // A run that dies after sending finalize (here: the test, as that run, stops
@@ -126,8 +126,8 @@ TEST(AcmedRestart, ResumesAFinalizedOrderInsteadOfOrderingAgain) {
   ASSERT_TRUE(resumed.is_object());
   EXPECT_EQ(openssl_verify(resumed["chain_pem"], harness.pebble().root_pem()), "");
   EXPECT_EQ(harness.log_count("\"event\":\"order.resumed\""), 1U) << harness.log();
-  EXPECT_EQ(harness.log_count("acme order created"), 0U) << harness.log();
-  EXPECT_EQ(harness.log_count("acme account ready"), 0U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"order.created\""), 0U) << harness.log();
+  EXPECT_EQ(harness.log_count("\"event\":\"account.registered\""), 0U) << harness.log();
   EXPECT_FALSE(state.order()) << "the finished order stays saved";
 }
 
