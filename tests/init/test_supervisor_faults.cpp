@@ -264,3 +264,18 @@ TEST(InitFaults, AConsoleWriteInterruptedByASignalIsRetried) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(InitFaults, StopDeadlineIsParsedAndChecked) {
+  auto table = init::parse_service_table("set stop-deadline 90s\n", "services.conf");
+  ASSERT_TRUE(table) << table.error().message;
+  EXPECT_EQ(table->settings.stop_deadline, std::chrono::seconds(90));
+  EXPECT_EQ(init::ServiceTable{}.settings.stop_deadline, std::chrono::seconds(60));
+  for (const char* bad :
+       {"set stop-deadline\n", "set stop-deadline 0s\n", "set stop-deadline x\n"}) {
+    EXPECT_FALSE(init::parse_service_table(bad, "services.conf")) << bad;
+  }
+}
+
+}  // namespace
