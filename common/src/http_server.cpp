@@ -137,14 +137,6 @@ struct Shared {
   std::function<void()> on_session_end;  // set by the server: ends run() when stopping
 };
 
-bool is_identity_encoding(std::string_view value) {
-  // Only "identity" (any case, surrounding blanks) is acceptable.
-  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  return value.size() == 8 && std::equal(value.begin(), value.end(), "identity",
-                                         [](char a, char b) { return std::tolower(a) == b; });
-}
-
 Request to_request(const bhttp::request<bhttp::string_body>& message, std::string remote) {
   Request request;
   request.method = std::string(message.method_string());
@@ -221,12 +213,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     tcp_layer().expires_after(served_ == 0 ? shared_->options.head_timeout
                                            : shared_->options.idle_timeout);
     bhttp::async_read_header(stream_, buffer_, *head_,
-                             [self = this->shared_from_this()](beast::error_code ec, std::size_t) {
-                               self->on_head(ec);
+                             [self = this->shared_from_this()](beast::error_code ec,
+                                                               std::size_t head_bytes) {
+                               self->on_head(ec, head_bytes);
                              });
   }
 
-  void on_head(beast::error_code ec) {
+  void on_head(beast::error_code ec, std::size_t head_bytes) {
     if (ec == bhttp::error::header_limit) return refuse(431);
     if (ec == bhttp::error::body_limit) return refuse(413);  // Content-Length too large
     if (ec == beast::error::timeout) {
@@ -240,21 +233,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
     if (ec) return refuse(400);
     const auto& message = head_->get();
-    if (static_cast<std::size_t>(std::distance(message.begin(), message.end())) >
-        shared_->options.max_header_fields) {
-      return refuse(431);
-    }
-    if (message.target().empty() || message.target().front() != '/') return refuse(400);
-    if (message.count(bhttp::field::transfer_encoding) > 0)
-      return refuse(head_->chunked() ? 411 : 501);
-    for (const auto& field : message) {
-      if (field.name() == bhttp::field::content_encoding &&
-          !is_identity_encoding(std::string_view(field.value().data(), field.value().size()))) {
-        return refuse(415);
-      }
-    }
     const auto length = head_->content_length();
-    if (length && *length > shared_->options.max_body_bytes) return refuse(413);
+    const auto announced = length ? std::optional<std::uint64_t>(*length) : std::nullopt;
+    if (auto refusal =
+            refuse_head(message, head_bytes, announced, head_->chunked(),
+                        shared_->options.head_limits())) {
+      return refuse(*refusal);
+    }
     keep_alive_ = message.keep_alive();
     head_request_ = message.method() == bhttp::verb::head;
     body_.emplace(std::move(*head_));

@@ -30,6 +30,7 @@
 #include <string>
 
 #include "common/error.hpp"
+#include "common/http_head.hpp"
 #include "common/http_message.hpp"
 #include "common/tls_identity.hpp"
 
@@ -80,6 +81,7 @@ struct ServerOptions {
   std::size_t max_head_bytes = 16U << 10;
   std::size_t max_header_fields = 100;
   std::size_t max_body_bytes = 64U << 10;
+  HeadLimits head_limits() const { return {max_head_bytes, max_header_fields, max_body_bytes}; }
   std::chrono::seconds handshake_timeout{10};
   std::chrono::seconds head_timeout{10};
   std::chrono::seconds body_timeout{10};
