@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
   }
   auto loaded = authd::load_config_patiently(*options);
   if (!loaded) return fail_start("load the configuration", loaded.error());
-  authd::log_config("configuration loaded", loaded->config);
+  authd::log_config(common::log::Event{"config.loaded"}, "configuration loaded", loaded->config);
   authd::KeyRingOptions key_options{options->key_rotation_seconds,
                                     options->provider.id_token_ttl_seconds, 300};
   auto keys = authd::KeyRing::create(key_options, authd::system_clock_seconds());

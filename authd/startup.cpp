@@ -18,7 +18,9 @@ common::Result<LoadedConfig> load_config_patiently(const Options& options) {
     auto inputs = load_inputs(options.config_source, metadata);
     auto config = inputs ? resolve_config(*inputs, metadata, options.secret_manager)
                          : std::unexpected(inputs.error());
-    if (config) return LoadedConfig{std::move(*inputs), std::move(*config)};
+    // Marked with the secret in force, so that a versions/latest rotation in
+    // the moments before the first re-read is still seen as a change.
+    if (config) return LoadedConfig{in_force(std::move(*inputs), *config), std::move(*config)};
     if (config.error().kind != common::Error::Kind::environment || backoff.attempts() >= 30) {
       return std::unexpected(config.error());
     }
