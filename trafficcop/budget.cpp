@@ -65,7 +65,7 @@ common::Result<Report> enforce(const Options& options, GoogleApi& api,
       .cap_bytes = options.cap_bytes,
       .action = decide(*sent, options.cap_bytes, is_stopped(instance->status), options.dry_run)};
   if (report.action != Action::none) {
-    common::log::warning("egress is over the cap",
+    common::log::warning(common::log::Event{"egress.over_cap"}, "egress is over the cap",
                          {{"instance", options.instance},
                           {"status", instance->status},
                           {"sent_bytes", *sent},
@@ -75,7 +75,7 @@ common::Result<Report> enforce(const Options& options, GoogleApi& api,
   if (report.action == Action::stop) {
     auto stopped = compute.stop(options.instance);
     if (!stopped) return std::unexpected(stopped.error());
-    common::log::notice("instance stopped", {{"instance", options.instance}});
+    common::log::notice(common::log::Event{"instance.stopped"}, "instance stopped", {{"instance", options.instance}});
   }
   return report;
 }

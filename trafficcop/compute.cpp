@@ -90,7 +90,7 @@ common::Status Compute::stop(const std::string& instance, std::chrono::seconds d
   if (!name || !safe_name(*name)) {
     return common::fail(Error::Kind::invalid_input, what + ": the operation has no usable name");
   }
-  common::log::notice("stop requested", {{"instance", instance}, {"operation", *name}});
+  common::log::notice(common::log::Event{"instance.stop_requested"}, "stop requested", {{"instance", instance}, {"operation", *name}});
 
   // Operations take tens of seconds; poll with back-off up to the deadline.
   common::Backoff backoff(std::chrono::milliseconds(250), std::chrono::seconds(5));

@@ -61,7 +61,7 @@ common::Result<common::json> GoogleApi::call(const std::string& method, const st
     response = send_with_retries(request, retry_);
     if (!response) return std::unexpected(common::wrap(response.error(), what));
     if (response->status != 401) break;
-    common::log::warning("access token refused, getting a new one",
+    common::log::warning(common::log::Event{"token.refused"}, "access token refused; getting a new one",
                          {{"url", url.substr(0, url.find('?'))}});
     tokens_.invalidate();
   }

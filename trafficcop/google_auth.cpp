@@ -28,7 +28,7 @@ common::Result<std::string> TokenSource::token() {
   if (cached_ && now < cached_->refresh_at) return cached_->token;
   auto fresh = fetch();
   if (!fresh) return std::unexpected(fresh.error());
-  common::log::info("got an access token",
+  common::log::info(common::log::Event{"token.obtained"}, "access token obtained",
                     {{"source", std::string(kind())}, {"expires_in_s", fresh->expires_in.count()}});
   cached_ = Cached{std::move(fresh->token), now + fresh->expires_in - kRefreshMargin};
   return cached_->token;

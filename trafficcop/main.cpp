@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   common::log::set_component("trafficcop");
   auto options = trafficcop::parse_options(argc, argv);
   if (!options) {
-    common::log::error(options.error().message);
+    common::log::error(common::log::Event{"trafficcop.usage"}, "unable to parse the command line",
+                       {{"reason", options.error().message}});
     std::cerr << trafficcop::usage();
     return common::daemon::kExitPermanent;
   }
@@ -33,15 +34,17 @@ int main(int argc, char** argv) {
 
   auto tokens = trafficcop::make_token_source(*options);
   if (!tokens) {
-    common::log::error(tokens.error().message);
+    common::log::error(common::log::Event{"token.unavailable"}, "unable to get credentials",
+                       {{"reason", tokens.error().message}});
     return kExitFailed;
   }
   trafficcop::GoogleApi api(**tokens);
   const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   auto report = trafficcop::enforce(*options, api, now);
   if (!report) {
-    common::log::error(report.error().message,
-                       {{"kind", std::string(common::kind_name(report.error().kind))}});
+    common::log::error(common::log::Event{"trafficcop.failed"}, "unable to check or stop",
+                       {{"reason", report.error().message},
+                        {"kind", std::string(common::kind_name(report.error().kind))}});
     return kExitFailed;
   }
   std::cout << trafficcop::report_line(*report) << std::endl;

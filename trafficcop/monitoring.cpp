@@ -114,7 +114,7 @@ common::Result<std::uint64_t> sent_bytes(GoogleApi& api, const SentBytesQuery& q
     if (!next) return std::unexpected(common::wrap(next.error(), what));
     page_token = std::move(*next);
     if (page_token.empty()) {
-      common::log::info("read the month's sent bytes", {{"sent_bytes", total}, {"pages", page}});
+      common::log::info(common::log::Event{"egress.read"}, "month's sent bytes read", {{"sent_bytes", total}, {"pages", page}});
       return total;
     }
   }

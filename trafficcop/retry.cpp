@@ -27,7 +27,7 @@ common::Result<common::HttpResponse> send_with_retries(const common::HttpRequest
     auto response = common::http_request(request);
     if (!retryable(response) || attempt == attempts) return response;
     const auto delay = backoff.next();
-    common::log::warning("request failed, retrying",
+    common::log::warning(common::log::Event{"request.retrying"}, "unable to complete a request yet",
                          {{"method", request.method},
                           {"url", std::string(without_query(request.url))},
                           {"attempt", attempt},
