@@ -40,7 +40,7 @@ TEST(Log, SeverityNamesAreCloudLoggings) {
                                                   {S::notice, "NOTICE"}, {S::warning, "WARNING"},
                                                   {S::error, "ERROR"},   {S::critical, "CRITICAL"}};
   for (const auto& [severity, name] : cases) {
-    auto parsed = common::parse_json(log::format_line(severity, "m", {}));
+    auto parsed = common::parse_json(log::format_line(severity, log::Event{"e"}, "m", {}));
     ASSERT_TRUE(parsed);
     EXPECT_EQ((*parsed)["severity"], name);
   }
@@ -49,7 +49,7 @@ TEST(Log, SeverityNamesAreCloudLoggings) {
 TEST(Log, SecretIsNeverPrinted) {
   std::string token = "sk_live_very_secret_value";
   log::Secret secret{token};
-  std::string line = log::format_line(log::Severity::info, "got token",
+  std::string line = log::format_line(log::Severity::info, log::Event{"token.obtained"}, "got token",
                                       {{"token", log::Secret{token}}, {"again", secret}});
   EXPECT_EQ(line.find("sk_live"), std::string::npos) << line;
   auto parsed = common::parse_json(line);
@@ -101,14 +101,14 @@ TEST(Log, MinimumSeverityFiltersAndThreadsNeverInterleave) {
   fixtures::TempDir dir;
   CapturedStderr captured(dir.path() / "stderr");
   log::set_min_severity(log::Severity::notice);
-  log::info("filtered out");
+  log::info(log::Event{"test.filtered"}, "filtered out");
   std::vector<std::thread> threads;
   constexpr int kThreads = 4;
   constexpr int kLines = 300;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([t] {
       std::string padding(200 + t * 50, static_cast<char>('a' + t));
-      for (int i = 0; i < kLines; ++i) log::notice(padding, {{"thread", t}, {"i", i}});
+      for (int i = 0; i < kLines; ++i) log::notice(log::Event{"test.line"}, padding, {{"thread", t}, {"i", i}});
     });
   }
   for (auto& thread : threads) thread.join();

@@ -100,11 +100,11 @@ int main(int argc, char** argv) {
 
   try {
     sim::Simulation simulation(options);
-    common::log::info("booting the appliance", {{"serial_log", simulation.serial_log().string()}});
+    common::log::info(common::log::Event{"simulation.booting"}, "booting the appliance", {{"serial_log", simulation.serial_log().string()}});
     simulation.boot();
     auto seconds = simulation.wait_until_ready(timeout);
     if (!seconds) {
-      common::log::error("the appliance did not become ready",
+      common::log::error(common::log::Event{"simulation.not_ready"}, "unable to bring the appliance up",
                          {{"serial_log", simulation.serial_log().string()}});
       simulation.power_down(60s);
       return 1;
@@ -116,11 +116,11 @@ int main(int argc, char** argv) {
       received = sigtimedwait(&stop_signals, nullptr, &tick);
       if (received > 0) break;
     }
-    common::log::info("powering the appliance down");
+    common::log::info(common::log::Event{"simulation.stopping"}, "powering the appliance down");
     auto status = simulation.power_down(120s);
     return status && *status == 0 ? 0 : 1;
   } catch (const std::exception& error) {
-    common::log::error("unable to run the simulation", {{"reason", error.what()}});
+    common::log::error(common::log::Event{"simulation.failed"}, "unable to run the simulation", {{"reason", error.what()}});
     return 1;
   }
 }
