@@ -92,13 +92,21 @@ Result<GeneralNames> dns_general_names(const std::vector<std::string>& names) {
   return general;
 }
 
-Status set_common_name(X509_NAME* subject, const std::string& name) {
+// The longest Common Name X.509 allows (ub-common-name, RFC 5280 appendix A).
+constexpr std::size_t kMaxCommonName = 64;
+
+// The first name becomes the Common Name when it fits; a longer one (a DNS
+// name may have 253 characters) leaves the subject empty, and the SAN, which
+// carries every name anyway, must then be critical (RFC 5280 4.2.1.6).
+// Returns whether the subject got a Common Name.
+Result<bool> set_common_name(X509_NAME* subject, const std::string& name) {
+  if (name.size() > kMaxCommonName) return false;
   if (X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
                                  reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1,
                                  0) != 1) {
     return openssl::fail_with_reason(Error::Kind::internal, "unable to set the common name");
   }
-  return {};
+  return true;
 }
 
 std::string name_one_line(const X509_NAME* name) {
@@ -157,14 +165,13 @@ Result<std::string> self_signed_pem(EVP_PKEY* key, const std::vector<std::string
     return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   X509_NAME* subject = X509_get_subject_name(cert.get());
-  if (auto status = set_common_name(subject, names.front()); !status) {
-    return std::unexpected(wrap(status.error(), kWhat));
-  }
+  auto has_cn = set_common_name(subject, names.front());
+  if (!has_cn) return std::unexpected(wrap(has_cn.error(), kWhat));
   if (X509_set_issuer_name(cert.get(), subject) != 1 || X509_set_pubkey(cert.get(), key) != 1) {
     return openssl::fail_with_reason(Error::Kind::invalid_input, kWhat);
   }
-  if (X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, general->get(), 0, X509V3_ADD_DEFAULT) !=
-      1) {
+  if (X509_add1_ext_i2d(cert.get(), NID_subject_alt_name, general->get(), *has_cn ? 0 : 1,
+                        X509V3_ADD_DEFAULT) != 1) {
     return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
   X509V3_CTX ctx;
@@ -194,11 +201,10 @@ Result<std::string> csr_der(EVP_PKEY* key, const std::vector<std::string>& names
       X509_REQ_set_pubkey(req.get(), key) != 1) {
     return openssl::fail_with_reason(Error::Kind::internal, kWhat);
   }
-  if (auto status = set_common_name(X509_REQ_get_subject_name(req.get()), names.front()); !status) {
-    return std::unexpected(wrap(status.error(), kWhat));
-  }
+  auto has_cn = set_common_name(X509_REQ_get_subject_name(req.get()), names.front());
+  if (!has_cn) return std::unexpected(wrap(has_cn.error(), kWhat));
   ExtensionStack extensions(sk_X509_EXTENSION_new_null());
-  X509_EXTENSION* san = X509V3_EXT_i2d(NID_subject_alt_name, 0, general->get());
+  X509_EXTENSION* san = X509V3_EXT_i2d(NID_subject_alt_name, *has_cn ? 0 : 1, general->get());
   if (!extensions || san == nullptr || sk_X509_EXTENSION_push(extensions.get(), san) == 0) {
     X509_EXTENSION_free(san);
     return openssl::fail_with_reason(Error::Kind::internal, kWhat);

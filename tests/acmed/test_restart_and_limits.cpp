@@ -48,6 +48,22 @@ TEST(AcmedLimits, AFirstNameLongerThanACommonNameStillGetsACertificate) {
   EXPECT_EQ(harness.log_count("\"event\":\"certificate.bootstrap_failed\""), 0U) << harness.log();
 }
 
+// With no name short enough for a Common Name at all, the CSR and the
+// bootstrap certificate carry the names in a critical SAN alone, as RFC 5280
+// allows and CAs accept.
+TEST(AcmedLimits, OnlyANameLongerThanACommonNameStillGetsACertificate) {
+  const std::string long_name = std::string(60, 'b') + ".example.com";
+  HarnessOptions options;
+  options.attributes["domain"] = long_name;
+  AcmedHarness harness(options);
+  harness.start_acmed();
+  auto issued = harness.wait_for_issued(kIssueTimeout);
+  ASSERT_TRUE(issued.is_object()) << harness.log();
+  EXPECT_EQ(leaf_names(issued["chain_pem"]), (std::set<std::string>{long_name}));
+  EXPECT_EQ(openssl_verify(issued["chain_pem"], harness.pebble().root_pem()), "");
+  EXPECT_EQ(harness.log_count("\"event\":\"certificate.bootstrap_failed\""), 0U) << harness.log();
+}
+
 // A restart of the process (a crash loop, an upgrade) keeps the account and
 // the certificate: no new account, no new order, and the CA's certificate
 // served from the first moment instead of a bootstrap one. The state lives in

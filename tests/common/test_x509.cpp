@@ -89,6 +89,36 @@ TEST_F(X509Test, CsrVerifiesWithOpensslAndCarriesTheNames) {
   EXPECT_NE(out.find("CN = example.test"), std::string::npos) << out;
 }
 
+// Issue 12 item 12: OpenSSL refuses a Common Name over 64 characters, and a
+// DNS name may be up to 253. A name that long is carried by the SAN alone,
+// marked critical as RFC 5280 4.2.1.6 requires of an empty subject.
+TEST_F(X509Test, ANameTooLongForACommonNameIsCarriedByACriticalSanAlone) {
+  const std::string label(60, 'a');
+  const std::string name = label + "." + label + ".example.test";  // 135 characters
+  auto pem = x509::self_signed_pem(key.get(), {name}, std::chrono::hours(1));
+  ASSERT_TRUE(pem.has_value()) << pem.error().message;
+  write_file(file("long.pem"), *pem);
+  const auto out = openssl({"verify", "-CAfile", file("long.pem"), "-purpose", "sslserver",
+                            "-verify_hostname", name, file("long.pem")});
+  EXPECT_NE(out.find(": OK"), std::string::npos) << out;
+  const auto text = openssl({"x509", "-in", file("long.pem"), "-noout", "-text"});
+  EXPECT_NE(text.find("X509v3 Subject Alternative Name: critical"), std::string::npos) << text;
+  EXPECT_EQ(text.find("CN ="), std::string::npos) << text;
+
+  auto der = x509::csr_der(key.get(), {name});
+  ASSERT_TRUE(der.has_value()) << der.error().message;
+  write_file(file("long.der"), *der);
+  const auto csr =
+      openssl({"req", "-inform", "DER", "-in", file("long.der"), "-verify", "-noout", "-text"});
+  EXPECT_NE(csr.find("verify OK"), std::string::npos) << csr;
+  EXPECT_NE(csr.find("DNS:" + name), std::string::npos) << csr;
+  EXPECT_EQ(csr.find("CN ="), std::string::npos) << csr;
+  // A name that fits still leads the subject.
+  auto short_first = x509::self_signed_pem(key.get(), {"a.example.test", name}, std::chrono::hours(1));
+  ASSERT_TRUE(short_first.has_value());
+  EXPECT_EQ(x509::describe_leaf_pem(*short_first)->subject, "CN = a.example.test");
+}
+
 TEST_F(X509Test, IpLiteralsBecomeIpAddressEntries) {
   auto pem =
       x509::self_signed_pem(key.get(), {"localhost", "127.0.0.1", "::1"}, std::chrono::hours(1));
