@@ -39,6 +39,9 @@ init::FailurePolicy g_failure_policy = init::FailurePolicy::poweroff;
 int main(int argc, char** argv) {
   common::log::set_component("init");
   const bool is_pid1 = getpid() == 1;
+  // From the first moment: an escaped exception powers off in order instead
+  // of killing PID 1 (the supervisor re-installs it with the table's policy).
+  init::install_terminate_handler(init::FailurePolicy::poweroff);
   auto options = init::parse_options(argc, argv, is_pid1);
   if (!options) {
     common::daemon::fail_start("parse the command line", options.error());
