@@ -25,9 +25,17 @@
 
 #include "common/error.hpp"
 #include "common/json.hpp"
-#include "attestd/tpm_context.hpp"
+#include "common/tpm_context.hpp"
 
 namespace attestd {
+
+// The TPM connection and its helpers live in common (common_tpm), shared
+// with egressd.
+using common::tpm::EsysPtr;
+using common::tpm::is_tpm_rc;
+using common::tpm::tpm_error;
+using common::tpm::TpmContext;
+using common::tpm::TransientHandle;
 
 struct TpmIdentity {
   std::string ak_public_pem;

@@ -14,9 +14,17 @@
 #include <tss2/tss2_esys.h>
 
 #include "common/error.hpp"
-#include "attestd/tpm_context.hpp"
+#include "common/tpm_context.hpp"
 
 namespace attestd {
+
+// The TPM connection and its helpers live in common (common_tpm), shared
+// with egressd.
+using common::tpm::EsysPtr;
+using common::tpm::is_tpm_rc;
+using common::tpm::tpm_error;
+using common::tpm::TpmContext;
+using common::tpm::TransientHandle;
 
 // NV indices (TCG EK Credential Profile; Google's Shielded VM conventions).
 inline constexpr TPM2_HANDLE kNvEkCertRsa = 0x01c00002;

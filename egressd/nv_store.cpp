@@ -1,11 +1,11 @@
 #include "egressd/nv_store.hpp"
 
 #include <tss2/tss2_esys.h>
-#include <tss2/tss2_rc.h>
-#include <tss2/tss2_tctildr.h>
 
 #include <cstring>
 #include <memory>
+
+#include "common/tpm_context.hpp"
 
 namespace egressd {
 namespace {
@@ -14,46 +14,9 @@ using common::Error;
 
 constexpr TPMA_NV kAttributes = TPMA_NV_AUTHWRITE | TPMA_NV_AUTHREAD | TPMA_NV_NO_DA;
 
-bool is_tpm_rc(TSS2_RC rc, TSS2_RC code) {
-  if ((rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER) return false;
-  if (rc & TPM2_RC_FMT1) return (rc & (TPM2_RC_FMT1 | 0x3f)) == code;
-  return (rc & 0xfff) == code;
-}
-
-Error tpm_error(TSS2_RC rc, std::string_view what) {
-  // Below the TPM (TCTI, device) or the TPM asking to retry: the environment.
-  const bool transient = (rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER ||
-                         is_tpm_rc(rc, TPM2_RC_RETRY) || is_tpm_rc(rc, TPM2_RC_YIELDED) ||
-                         is_tpm_rc(rc, TPM2_RC_TESTING) || is_tpm_rc(rc, TPM2_RC_NV_RATE) ||
-                         is_tpm_rc(rc, TPM2_RC_NV_UNAVAILABLE);
-  return Error{transient ? Error::Kind::environment : Error::Kind::internal,
-               "unable to " + std::string(what) + ": " + Tss2_RC_Decode(rc)};
-}
-
-// One connection: TCTI and ESAPI context, finalised in reverse order.
-class Connection {
- public:
-  static common::Result<std::unique_ptr<Connection>> open(const std::string& tcti) {
-    std::unique_ptr<Connection> c(new Connection());
-    TSS2_RC rc = Tss2_TctiLdr_Initialize(tcti.c_str(), &c->tcti_);
-    if (rc != TSS2_RC_SUCCESS) return std::unexpected(tpm_error(rc, "open TCTI " + tcti));
-    rc = Esys_Initialize(&c->esys_, c->tcti_, nullptr);
-    if (rc != TSS2_RC_SUCCESS) return std::unexpected(tpm_error(rc, "initialise ESAPI"));
-    return c;
-  }
-  ~Connection() {
-    if (esys_ != nullptr) Esys_Finalize(&esys_);
-    if (tcti_ != nullptr) Tss2_TctiLdr_Finalize(&tcti_);
-  }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-  ESYS_CONTEXT* esys() const { return esys_; }
-
- private:
-  Connection() = default;
-  TSS2_TCTI_CONTEXT* tcti_ = nullptr;
-  ESYS_CONTEXT* esys_ = nullptr;
-};
+using common::tpm::is_tpm_rc;
+using common::tpm::tpm_error;
+using common::tpm::TpmContext;
 
 // The index's ESAPI handle, after checking that it is ours; nullopt if absent.
 common::Result<std::optional<ESYS_TR>> find_index(ESYS_CONTEXT* esys, std::uint32_t index) {
@@ -96,7 +59,7 @@ common::Result<ESYS_TR> define_index(ESYS_CONTEXT* esys, std::uint32_t index) {
 NvStore::NvStore(std::string tcti, std::uint32_t index) : tcti_(std::move(tcti)), index_(index) {}
 
 common::Result<std::optional<NvRecord>> NvStore::load() const {
-  auto connection = Connection::open(tcti_);
+  auto connection = TpmContext::open(tcti_);
   if (!connection) return std::unexpected(connection.error());
   ESYS_CONTEXT* esys = (*connection)->esys();
   auto handle = find_index(esys, index_);
@@ -114,7 +77,7 @@ common::Result<std::optional<NvRecord>> NvStore::load() const {
 }
 
 common::Status NvStore::save(const NvRecord& record) const {
-  auto connection = Connection::open(tcti_);
+  auto connection = TpmContext::open(tcti_);
   if (!connection) return std::unexpected(connection.error());
   ESYS_CONTEXT* esys = (*connection)->esys();
   auto found = find_index(esys, index_);

@@ -1,7 +1,9 @@
 #pragma once
 // One connection to the TPM: a TCTI loaded by name ("device:/dev/tpmrm0",
-// "swtpm:host=127.0.0.1,port=2321") and an ESAPI context over it. Not
-// thread-safe: the Attester serialises every use behind one mutex.
+// "swtpm:host=127.0.0.1,port=2321") and an ESAPI context over it, shared by
+// the daemons that use the TPM (attestd: quotes; egressd: its NV index).
+// Not thread-safe: each user serialises its own use. A library of its own
+// (common_tpm), so that daemons without a TPM do not link tpm2-tss.
 
 #include <memory>
 #include <string>
@@ -12,10 +14,11 @@
 
 #include "common/error.hpp"
 
-namespace attestd {
+namespace common::tpm {
 
 // Maps a tpm2-tss return code to an Error. Failures below the TPM (TCTI,
-// socket, device) are Kind::environment: the TPM may come back, the caller
+// socket, device) and the TPM's own "try again" answers (retry, yielded,
+// testing, NV rate limit, NV unavailable) are Kind::environment: the caller
 // drops this context and reconnects later.
 common::Error tpm_error(TSS2_RC rc, std::string_view what);
 bool is_tpm_rc(TSS2_RC rc, TSS2_RC tpm_code);  // format-zero/one aware comparison
@@ -61,4 +64,4 @@ class TransientHandle {
   ESYS_TR handle_;
 };
 
-}  // namespace attestd
+}  // namespace common::tpm

@@ -1,18 +1,18 @@
-#include "attestd/tpm_context.hpp"
+#include "common/tpm_context.hpp"
 
 #include <tss2/tss2_rc.h>
 
 #include "common/log.hpp"
 
-namespace attestd {
+namespace common::tpm {
 
-common::Error tpm_error(TSS2_RC rc, std::string_view what) {
+Error tpm_error(TSS2_RC rc, std::string_view what) {
   const bool below_tpm = (rc & TSS2_RC_LAYER_MASK) != TSS2_TPM_RC_LAYER;
   // Retry-class answers from the TPM itself are transient too.
   const bool tpm_busy = is_tpm_rc(rc, TPM2_RC_RETRY) || is_tpm_rc(rc, TPM2_RC_YIELDED) ||
-                        is_tpm_rc(rc, TPM2_RC_TESTING) || is_tpm_rc(rc, TPM2_RC_INITIALIZE);
-  return common::Error{
-      below_tpm || tpm_busy ? common::Error::Kind::environment : common::Error::Kind::internal,
+                        is_tpm_rc(rc, TPM2_RC_TESTING) || is_tpm_rc(rc, TPM2_RC_INITIALIZE) ||
+                        is_tpm_rc(rc, TPM2_RC_NV_RATE) || is_tpm_rc(rc, TPM2_RC_NV_UNAVAILABLE);
+  return Error{below_tpm || tpm_busy ? Error::Kind::environment : Error::Kind::internal,
       "unable to " + std::string(what) + ": " + Tss2_RC_Decode(rc)};
 }
 
@@ -58,9 +58,9 @@ TransientHandle::~TransientHandle() {
   if (handle_ == ESYS_TR_NONE) return;
   TSS2_RC rc = Esys_FlushContext(esys_, handle_);
   if (rc != TSS2_RC_SUCCESS) {
-    common::log::warning(common::log::Event{"tpm.flush_failed"}, "unable to flush a transient TPM object",
-                         {{"reason", std::string(Tss2_RC_Decode(rc))}});
+    log::warning(log::Event{"tpm.flush_failed"}, "unable to flush a transient TPM object",
+                 {{"reason", std::string(Tss2_RC_Decode(rc))}});
   }
 }
 
-}  // namespace attestd
+}  // namespace common::tpm
