@@ -98,6 +98,8 @@ struct ServerOptions {
   std::size_t worker_threads = 8;
   std::size_t max_queued_requests = 256;
   std::chrono::seconds shutdown_grace{10};
+  // How often freed heap pages go back to the kernel (malloc_trim); 0: never.
+  std::chrono::seconds heap_trim_interval{10};
 };
 
 struct ServerStats {
