@@ -107,12 +107,4 @@ void write(Severity severity, Event event, std::string_view message, Fields fiel
   write_all(format_line(severity, event, message, fields));
 }
 
-std::string format_line(Severity severity, std::string_view message, Fields fields) {
-  return format_line(severity, Event{"unnamed"}, message, fields);
-}
-
-void write(Severity severity, std::string_view message, Fields fields) {
-  write(severity, Event{"unnamed"}, message, fields);
-}
-
 }  // namespace common::log

@@ -66,14 +66,4 @@ inline void critical(Event e, std::string_view m, Fields f = {}) {
   write(Severity::critical, e, m, f);
 }
 
-// Lines without an event: being migrated away (issue 13); new code names its event.
-std::string format_line(Severity severity, std::string_view message, Fields fields);
-void write(Severity severity, std::string_view message, Fields fields = {});
-inline void debug(std::string_view m, Fields f = {}) { write(Severity::debug, m, f); }
-inline void info(std::string_view m, Fields f = {}) { write(Severity::info, m, f); }
-inline void notice(std::string_view m, Fields f = {}) { write(Severity::notice, m, f); }
-inline void warning(std::string_view m, Fields f = {}) { write(Severity::warning, m, f); }
-inline void error(std::string_view m, Fields f = {}) { write(Severity::error, m, f); }
-inline void critical(std::string_view m, Fields f = {}) { write(Severity::critical, m, f); }
-
 }  // namespace common::log
