@@ -41,9 +41,8 @@ int main(int argc, char** argv) {
       std::make_shared<authd::Provider>(std::move(loaded->config), key_ring, options->provider);
   common::http::Router router;
   authd::install_routes(router, provider, options->routes);
-  common::http::ServerOptions server_options;
-  server_options.worker_threads = options->worker_threads;
-  common::http::Server server(std::move(router), certificates, server_options);
+  common::http::Server server(std::move(router), certificates,
+                              {.worker_threads = options->worker_threads});
   auto fd = common::listen_fd_or_bind(inherited, "https", options->host, options->port);
   auto adopted = fd ? server.adopt(*fd) : std::unexpected(fd.error());
   if (!adopted) return fail_start("listen for https", adopted.error());
