@@ -29,14 +29,6 @@
 
 namespace attestd {
 
-// The TPM connection and its helpers live in common (common_tpm), shared
-// with egressd.
-using common::tpm::EsysPtr;
-using common::tpm::is_tpm_rc;
-using common::tpm::tpm_error;
-using common::tpm::TpmContext;
-using common::tpm::TransientHandle;
-
 struct TpmIdentity {
   std::string ak_public_pem;
   std::string ak_source;  // see attestation_key_template()
@@ -86,7 +78,7 @@ class Attester {
   std::string tcti_;
   bool persistent_;
   std::recursive_mutex mutex_;
-  std::unique_ptr<TpmContext> tpm_;
+  std::unique_ptr<common::tpm::TpmContext> tpm_;
   std::unique_ptr<Setup> setup_;
   int depth_ = 0;
   std::function<common::Status()> on_connect_;

@@ -14,6 +14,13 @@
 #include "common/x509.hpp"
 
 namespace attestd {
+
+// The TPM connection and its helpers (common_tpm, shared with egressd).
+using common::tpm::EsysPtr;
+using common::tpm::is_tpm_rc;
+using common::tpm::tpm_error;
+using common::tpm::TpmContext;
+using common::tpm::TransientHandle;
 namespace {
 
 using common::Error;

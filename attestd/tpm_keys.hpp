@@ -18,14 +18,6 @@
 
 namespace attestd {
 
-// The TPM connection and its helpers live in common (common_tpm), shared
-// with egressd.
-using common::tpm::EsysPtr;
-using common::tpm::is_tpm_rc;
-using common::tpm::tpm_error;
-using common::tpm::TpmContext;
-using common::tpm::TransientHandle;
-
 // NV indices (TCG EK Credential Profile; Google's Shielded VM conventions).
 inline constexpr TPM2_HANDLE kNvEkCertRsa = 0x01c00002;
 inline constexpr TPM2_HANDLE kNvEkCertEcc = 0x01c0000a;
