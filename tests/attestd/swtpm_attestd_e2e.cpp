@@ -45,58 +45,11 @@ namespace crypto = common::crypto;
 using attest_test::read_file;
 using attest_test::write_file;
 
-// What the "firmware" measured, shaped like OVMF's log: separators in PCRs
-// 0-7, the Secure Boot variable (off) in PCR 7, the boot applications (the
-// UKI, then the kernel systemd-stub starts) in PCR 4 after the separator,
-// and the stubs' events in PCR 9 and 11. Extended into swtpm and written as
-// a TCG log.
+using attest_test::firmware_events;
+using attest_test::measurements_for;
+// One event of the log (digest = sha256 of its data).
 attest::TcgEvent event(std::uint32_t pcr, std::uint32_t type, std::string data) {
-  return attest::TcgEvent{pcr, type, {{attest::kTpmAlgSha256, crypto::sha256(data)}}, data};
-}
-
-std::string secure_boot_variable(bool enabled) {
-  std::string data(*crypto::unhex("61dfe48bca93d211aa0d00e098032b8c"));
-  const std::string name = "SecureBoot";
-  auto le64 = [](std::uint64_t v) {
-    std::string out;
-    for (int i = 0; i < 8; ++i) out += static_cast<char>((v >> (8 * i)) & 0xff);
-    return out;
-  };
-  data += le64(name.size()) + le64(1);
-  for (char c : name) data += std::string{c, '\0'};
-  return data + std::string(1, enabled ? '\1' : '\0');
-}
-
-std::vector<attest::TcgEvent> firmware_events() {
-  std::vector<attest::TcgEvent> events = {
-      event(0, 0x00000008, "S-CRTM version"),
-      event(7, attest::kEvEfiVariableDriverConfig, secure_boot_variable(false)),
-      event(4, attest::kEvEfiAction, "Calling EFI Application from Boot Option")};
-  for (std::uint32_t pcr = 0; pcr < 8; ++pcr) {
-    events.push_back(event(pcr, attest::kEvSeparator, std::string(4, '\0')));
-  }
-  events.push_back(event(4, attest::kEvEfiBootServicesApplication, "the UKI"));
-  events.push_back(event(4, attest::kEvEfiBootServicesApplication, "the kernel"));
-  events.push_back(event(9, 0x0000000d, "cmdline"));
-  events.push_back(event(9, 0x0000000d, "initrd"));
-  events.push_back(event(11, 0x0000000d, ".linux"));
-  return events;
-}
-
-// measurements.json as the build would write it for these events.
-json measurements_for(const std::vector<attest::TcgEvent>& events) {
-  auto replay = attest::replay_sha256(
-      *attest::parse_tcg_event_log(attest::write_tcg_event_log_sha256(events)));
-  json pcr_events = json::object();
-  for (const auto& e : events) {
-    const bool application = e.pcr == 4 && e.type == attest::kEvEfiBootServicesApplication;
-    if (!application && e.pcr != 9 && e.pcr != 11) continue;
-    pcr_events[std::to_string(e.pcr)].push_back(
-        {{"description", e.data}, {"sha256", crypto::hex(e.digests.at(attest::kTpmAlgSha256))}});
-  }
-  return {{"pcrs",
-           {{"sha256", {{"9", crypto::hex(replay->at(9))}, {"11", crypto::hex(replay->at(11))}}}}},
-          {"pcr_events", pcr_events}};
+  return attest_test::firmware_event(pcr, type, std::move(data));
 }
 
 // One CA for the whole suite (RSA key generation is the slow part).
