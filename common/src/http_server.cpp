@@ -24,6 +24,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "common/listen_fds.hpp"
@@ -100,10 +101,16 @@ class ConnectionLimits {
     ++total_;
     return true;
   }
-  void release(const std::string& address) {
+  // A connection about to send its last answer leaves its address's count
+  // (a client may reconnect as soon as it has read it); it leaves the total
+  // when it is gone (shutdown waits for that).
+  void leave_address(const std::string& address) {
     std::lock_guard lock(mutex_);
     auto it = per_address_.find(address);
     if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+  }
+  void release_total() {
+    std::lock_guard lock(mutex_);
     --total_;
   }
   std::size_t open() const {
@@ -205,7 +212,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       : shared_(std::move(shared)), stream_(std::move(stream)), remote_(std::move(remote)) {}
 
   ~Session() {
-    shared_->limits.release(remote_);
+    leave_address();
+    shared_->limits.release_total();
     if (shared_->on_session_end) shared_->on_session_end();
   }
 
@@ -363,6 +371,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     ++served_;
     const bool keep_alive =
         keep_alive_ && !shared_->stopping && served_ < shared_->options.max_requests_per_connection;
+    if (!keep_alive) leave_address();
     serialize(response, shared_->router.default_headers(), keep_alive, head_request_, out_);
     tcp_layer().expires_after(shared_->options.write_timeout);
     net::async_write(stream_, net::buffer(out_),
@@ -376,6 +385,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (ec == beast::error::timeout) ++shared_->counters.timeouts;
     if (ec || !keep_alive) return close();
     read_head();
+  }
+
+  void leave_address() {
+    if (std::exchange(counted_at_address_, false)) shared_->limits.leave_address(remote_);
   }
 
   void close() {
@@ -397,6 +410,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::size_t served_ = 0;
   bool keep_alive_ = false;
   bool head_request_ = false;
+  bool counted_at_address_ = true;  // in its address's count (ConnectionLimits)
 };
 
 }  // namespace
