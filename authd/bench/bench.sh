@@ -117,6 +117,35 @@ tls_parameters() {  # host:port
   reused=$(grep -c '^Reused' <<<"$out" || true)
   echo "$protocol $cipher, key exchange $group, resumed $reused of 5 reconnections"
 }
+# The memory of an idle TLS connection: authd's RSS before and while
+# IDLE_CONNECTIONS clients hold a finished handshake open (from several
+# loopback addresses, under the per-address cap). Measured before any load,
+# whose freed heap would hide it.
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$authd_pid/status"; }
+before=$(rss_kib)
+python3 - "$authd_port" "$IDLE_CONNECTIONS" "$work/idle.ready" <<'PY' &
+import socket, ssl, sys, time
+port, count, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+context = ssl.create_default_context()
+context.check_hostname = False
+context.verify_mode = ssl.CERT_NONE
+held = []
+for i in range(count):
+    raw = socket.socket()
+    raw.bind(("127.0.0.%d" % (10 + i % 50), 0))
+    raw.connect(("127.0.0.1", port))
+    held.append(context.wrap_socket(raw, server_hostname="localhost"))
+open(ready, "w").write(str(len(held)))
+time.sleep(8)
+PY
+idle_pid=$!
+for _ in $(seq 1 600); do [[ -s $work/idle.ready ]] && break; sleep 0.1; done
+during=$(rss_kib)
+wait "$idle_pid" 2>/dev/null || true
+per_connection=$(python3 -c "print(round(($during - $before) / $IDLE_CONNECTIONS, 1))")
+echo "Idle TLS connections: $IDLE_CONNECTIONS held, authd RSS $before -> $during KiB, $per_connection KiB each"
+
+echo
 echo "Load before: $(uptime)"
 echo "TLS as negotiated by openssl s_client (OpenSSL defaults, as wrk):"
 echo "  authd   $(tls_parameters "127.0.0.1:$authd_port")"
@@ -170,34 +199,6 @@ for connections in $CONNECTION_COUNTS; do
 done
 summary=("${summary[@]//\ /,}")
 echo "Load after: $(uptime)"
-
-# The memory of an idle TLS connection: authd's RSS before and while
-# IDLE_CONNECTIONS clients hold a finished handshake open (from several
-# loopback addresses, under the per-address cap).
-rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$authd_pid/status"; }
-before=$(rss_kib)
-python3 - "$authd_port" "$IDLE_CONNECTIONS" "$work/idle.ready" <<'PY' &
-import socket, ssl, sys, time
-port, count, ready = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-context = ssl.create_default_context()
-context.check_hostname = False
-context.verify_mode = ssl.CERT_NONE
-held = []
-for i in range(count):
-    raw = socket.socket()
-    raw.bind(("127.0.0.%d" % (10 + i % 50), 0))
-    raw.connect(("127.0.0.1", port))
-    held.append(context.wrap_socket(raw, server_hostname="localhost"))
-open(ready, "w").write(str(len(held)))
-time.sleep(8)
-PY
-idle_pid=$!
-for _ in $(seq 1 600); do [[ -s $work/idle.ready ]] && break; sleep 0.1; done
-during=$(rss_kib)
-wait "$idle_pid" 2>/dev/null || true
-per_connection=$(python3 -c "print(round(($during - $before) / $IDLE_CONNECTIONS, 1))")
-echo
-echo "Idle TLS connections: $IDLE_CONNECTIONS held, authd RSS $before -> $during KiB, $per_connection KiB each"
 
 openssl_signs=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256\)/ {print $7}' | tail -1)
 authd_signs=$("$bin/authd-sign-bench" --seconds=3 | python3 -c 'import json,sys; print(json.load(sys.stdin)["id_tokens_per_second"])')

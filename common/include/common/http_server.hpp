@@ -88,9 +88,9 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{15};
   std::chrono::seconds write_timeout{10};
   std::size_t max_requests_per_connection = 1000;
-  // An idle TLS connection costs about 60 KiB of RSS here (measured by
-  // authd/bench/bench.sh): 2048 of them are 120 MiB, which an e2-micro's
-  // 1 GB holds for both TLS daemons at once. 256 per address still lets a
+  // An idle TLS connection costs about 75 KiB of RSS here (measured by
+  // authd/bench/bench.sh on a fresh authd, docs/benchmarks.md): 2048 of them
+  // are 150 MiB, which an e2-micro's 1 GB holds for both TLS daemons at once. 256 per address still lets a
   // large NAT, or a benchmark from one host, through.
   std::size_t max_connections = 2048;
   std::size_t max_connections_per_address = 256;
