@@ -4,6 +4,7 @@
 #include <netinet/tcp.h>
 
 #include <malloc.h>
+#include <array>
 #include <atomic>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -228,16 +229,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     }
   }
 
-  // Closes the connection if it is only waiting for a request (shutdown).
+  // Closes the connection if it is only waiting for a request, or only
+  // draining after its last answer (shutdown).
   void close_if_idle() {
     net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] {
-      if (self->state_ == State::reading) self->tcp_layer().socket().close();
+      if (self->state_ == State::reading || self->state_ == State::lingering) {
+        self->tcp_layer().socket().close();
+      }
     });
   }
 
  private:
   static constexpr bool kTls = !std::is_same_v<Stream, TcpStream>;
-  enum class State { handshake, reading, handling, writing };
+  enum class State { handshake, reading, handling, writing, lingering };
 
   TcpStream& tcp_layer() { return beast::get_lowest_layer(stream_); }
 
@@ -396,6 +400,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     tcp_layer().socket().shutdown(tcp::socket::shutdown_send, ignored);
     // TLS close_notify is skipped: waiting for the peer's would let it hold
     // the connection; the TCP FIN after the response ends it cleanly.
+    linger();
+  }
+
+  // A lingering close: what the client still sends (the rest of a refused
+  // body) is read and dropped for a little while before the socket closes.
+  // Closing with unread bytes makes the kernel answer them with a RST, which
+  // can destroy the response in flight (the client sees "broken pipe", not
+  // the 413). Bounded in time and bytes, and the connection no longer counts
+  // for its address (leave_address ran before the last answer).
+  void linger() {
+    if (shared_->stopping) return;  // the server is going: close at once
+    state_ = State::lingering;
+    if (lingered_ == 0) tcp_layer().expires_after(kLingerTime);
+    // The bytes are dropped, so every lingering connection of this I/O thread
+    // (each thread runs its own io_context) reads into the same buffer.
+    thread_local std::array<char, 4096> drain;
+    tcp_layer().async_read_some(
+        net::buffer(drain), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->lingered_ += n;
+          if (ec || n == 0 || self->lingered_ >= kLingerBytes) return;  // the session ends
+          self->linger();
+        });
   }
 
   std::shared_ptr<Shared> shared_;
@@ -405,7 +431,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::optional<bhttp::request_parser<bhttp::empty_body>> head_;
   std::optional<bhttp::request_parser<bhttp::string_body>> body_;
   static constexpr std::size_t kKeptOutputBytes = 16U << 10;
+  static constexpr auto kLingerTime = std::chrono::seconds(2);
+  static constexpr std::size_t kLingerBytes = 1U << 20;
   std::string out_;  // the response being written
+  std::size_t lingered_ = 0;
   State state_ = kTls ? State::handshake : State::reading;
   std::size_t served_ = 0;
   bool keep_alive_ = false;
