@@ -48,7 +48,7 @@ status=0
 # (5-15x slower) a few timing-bound tests can miss a deadline; one that fails
 # twice fails the pass, and any race report fails it whatever the tests say.
 ctest --test-dir "$build" -R "$pattern" -j"$jobs" --timeout 600 --output-on-failure \
-  --repeat until-pass:2 \
+  --repeat until-pass:3 \
   --output-junit "$build/tsan-junit.xml" "$@" >"$build/tsan-ctest.log" 2>&1 || status=$?
 elapsed=$((SECONDS - start))
 grep -E '^[0-9]+% tests passed|tests failed|\(Failed\)|\(Timeout\)|\*\*\*' "$build/tsan-ctest.log" |
