@@ -92,9 +92,11 @@ json egress_status() {
   auto client = common::ipc::Client::connect(
       common::contract::socket_path(common::contract::egressd::socket), std::chrono::seconds(1));
   if (!client) return {{"error", client.error().message}};
-  auto status = client->call(common::contract::egressd::status);
+  auto reply = client->call(common::contract::egressd::status);
+  if (!reply) return {{"error", reply.error().message}};
+  auto status = common::contract::EgressStatus::from_json(*reply);
   if (!status) return {{"error", status.error().message}};
-  return *status;
+  return status->to_json();
 }
 
 class Api {

@@ -167,21 +167,21 @@ void Enforcer::stop() {
   persist(/*urgent=*/true);
 }
 
-common::json Enforcer::status() const {
-  common::json out = {
-      {"persisted", persisted_},
-      {"nv_index", store_ ? common::json(hex_index(store_->index())) : common::json()}};
+common::contract::EgressStatus Enforcer::status() const {
+  common::contract::EgressStatus out;
+  out.persisted = persisted_;
+  if (store_) out.nv_index = hex_index(store_->index());
   if (!budget_) {
-    out["state"] = "restoring";
+    out.state = "restoring";
     return out;
   }
   const auto& config = budget_->config();
-  out["month"] = month_name(budget_->month());
-  out["bytes"] = budget_->bytes();
-  out["cap_bytes"] = config.cap_bytes ? common::json(*config.cap_bytes) : common::json();
-  out["warn_percent"] = config.warn_percent;
-  out["state"] = std::string(state_name(budget_->state()));
-  out["interface"] = counter_->interface();
+  out.state = std::string(state_name(budget_->state()));
+  out.month = month_name(budget_->month());
+  out.bytes = static_cast<std::int64_t>(budget_->bytes());
+  if (config.cap_bytes) out.cap_bytes = static_cast<std::int64_t>(*config.cap_bytes);
+  out.warn_percent.assign(config.warn_percent.begin(), config.warn_percent.end());
+  out.interface = counter_->interface();
   return out;
 }
 

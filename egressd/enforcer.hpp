@@ -19,6 +19,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "common/config_source.hpp"
+#include "common/ipc_contracts.hpp"
 #include "common/json.hpp"
 #include "egressd/budget.hpp"
 #include "egressd/nv_store.hpp"
@@ -50,7 +51,7 @@ class Enforcer {
   // Counts the last bytes and writes them to NV: the orderly end.
   void stop();
   // egress.status's answer.
-  common::json status() const;
+  common::contract::EgressStatus status() const;
 
  private:
   void schedule(std::chrono::milliseconds delay);

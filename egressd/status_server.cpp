@@ -16,7 +16,7 @@ common::Result<std::unique_ptr<common::ipc::Server>> serve_status(boost::asio::i
   (*server)->on(
       std::string(contract::egressd::status),
       [&enforcer](const common::json&, const common::ipc::Peer&) -> common::Result<common::json> {
-        return enforcer.status();
+        return enforcer.status().to_json();
       });
   return server;
 }

@@ -31,19 +31,19 @@ common::Result<std::unique_ptr<common::ipc::Server>> open_control_socket(
   (*server)->on(
       std::string(contract::init::status),
       [&supervisor](const common::json&, const common::ipc::Peer&) -> common::Result<common::json> {
-        return supervisor.status();
+        return supervisor.status().to_json();
       },
       readers);
   (*server)->on(
       std::string(contract::init::restart),
       [&supervisor](const common::json& params,
                     const common::ipc::Peer& peer) -> common::Result<common::json> {
-        auto name = common::string_field(params, "service");
-        if (!name) return std::unexpected(name.error());
+        auto request = contract::RestartRequest::from_json(params);
+        if (!request) return std::unexpected(request.error());
         common::log::notice(common::log::Event{"control.restart"},
                             "restart requested over the control socket",
-                            {{"service", *name}, {"peer_uid", peer.uid}});
-        if (auto status = supervisor.restart(*name); !status)
+                            {{"service", request->service}, {"peer_uid", peer.uid}});
+        if (auto status = supervisor.restart(request->service); !status)
           return std::unexpected(status.error());
         return common::json::object();
       },

@@ -352,22 +352,27 @@ void Supervisor::shutdown(std::function<void()> done) {
   evaluate();
 }
 
-common::json Supervisor::status() const {
-  common::json services = common::json::array();
+common::contract::InitStatus Supervisor::status() const {
+  common::contract::InitStatus status;
   const auto now = Clock::now();
   for (const auto& slot : slots_) {
     const Service& s = slot->service;
     const bool alive = s.pid > 0;
-    const auto uptime =
+    common::contract::ServiceStatus entry;
+    entry.name = s.spec->name;
+    entry.state = std::string(state_name(s.state));
+    entry.pid = s.pid;
+    entry.restarts = s.restarts;
+    if (s.last_wait_status && WIFSIGNALED(*s.last_wait_status)) {
+      entry.last_exit_signal = WTERMSIG(*s.last_wait_status);
+    } else if (s.last_wait_status) {
+      entry.last_exit_code = WEXITSTATUS(*s.last_wait_status);
+    }
+    entry.uptime_seconds =
         alive ? std::chrono::duration_cast<std::chrono::seconds>(now - s.started_at).count() : 0;
-    services.push_back({{"name", s.spec->name},
-                        {"state", std::string(state_name(s.state))},
-                        {"pid", s.pid},
-                        {"restarts", s.restarts},
-                        {"last_exit", exit_json(s.last_wait_status)},
-                        {"uptime_seconds", uptime}});
+    status.services.push_back(std::move(entry));
   }
-  return {{"services", services}};
+  return status;
 }
 
 common::Status Supervisor::restart(const std::string& name) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "common/ipc_contracts.hpp"
 #include "common/json.hpp"
 #include "init/notify_socket.hpp"
 #include "init/output_capture.hpp"
@@ -42,7 +43,7 @@ class Supervisor {
   // is left), so that a process that cannot die cannot keep the machine up.
   void shutdown(std::function<void()> done);
 
-  common::json status() const;
+  common::contract::InitStatus status() const;
   common::Status restart(const std::string& name);
 
  private:

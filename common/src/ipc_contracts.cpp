@@ -75,8 +75,10 @@ Result<MeasuredConfig> MeasuredConfig::from_json(const json& data) {
 }
 
 json Certificate::to_json() const {
-  return {{"chain_pem", chain_pem},     {"key_pem", key_pem},
-          {"not_after", not_after},     {"self_signed", self_signed},
+  return {{"chain_pem", chain_pem},
+          {"key_pem", key_pem},
+          {"not_after", not_after},
+          {"self_signed", self_signed},
           {"spki_sha256", spki_sha256}};
 }
 
@@ -146,6 +148,51 @@ Result<InitStatus> InitStatus::from_json(const json& data) {
     auto service = service_from_json(item);
     if (!service) return std::unexpected(invalid("init's status", service.error().message));
     out.services.push_back(std::move(*service));
+  }
+  return out;
+}
+
+json EgressStatus::to_json() const {
+  json out = {{"state", state},
+              {"persisted", persisted},
+              {"nv_index", nv_index ? json(*nv_index) : json(nullptr)}};
+  if (state == "restoring") return out;
+  out["month"] = month.value_or("");
+  out["bytes"] = bytes.value_or(0);
+  out["cap_bytes"] = cap_bytes ? json(*cap_bytes) : json(nullptr);
+  out["warn_percent"] = warn_percent;
+  out["interface"] = interface.value_or("");
+  return out;
+}
+
+Result<EgressStatus> EgressStatus::from_json(const json& data) {
+  if (!data.is_object()) return std::unexpected(invalid("egressd's status", "not an object"));
+  auto state = string_field(data, "state");
+  auto persisted = bool_field(data, "persisted");
+  if (!state || !persisted) {
+    return std::unexpected(invalid("egressd's status", "no state or persisted field"));
+  }
+  EgressStatus out;
+  out.state = *state;
+  out.persisted = *persisted;
+  if (auto index = string_field(data, "nv_index")) out.nv_index = *index;
+  if (out.state == "restoring") return out;
+  auto month = string_field(data, "month");
+  auto bytes = integer_field(data, "bytes");
+  auto interface = string_field(data, "interface");
+  auto percents = data.find("warn_percent");
+  if (!month || !bytes || !interface || percents == data.end() || !percents->is_array()) {
+    return std::unexpected(invalid("egressd's status", "a restored status lacks its figures"));
+  }
+  out.month = *month;
+  out.bytes = *bytes;
+  out.interface = *interface;
+  if (auto cap = integer_field(data, "cap_bytes")) out.cap_bytes = *cap;
+  for (const auto& percent : *percents) {
+    if (!percent.is_number_integer()) {
+      return std::unexpected(invalid("egressd's status", "warn_percent is not integers"));
+    }
+    out.warn_percent.push_back(percent.get<std::int64_t>());
   }
   return out;
 }

@@ -100,6 +100,29 @@ TEST(Contracts, MeasuredConfigInitStatusAndRestartRequest) {
   EXPECT_FALSE(contract::RestartRequest::from_json(json::array()));
 }
 
+TEST(Contracts, EgressStatusRestoringAndRestored) {
+  contract::EgressStatus restoring{"restoring", false, "0x01001500", {}, {}, {}, {}, {}};
+  auto back = contract::EgressStatus::from_json(restoring.to_json());
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->state, "restoring");
+  EXPECT_FALSE(back->bytes);
+  contract::EgressStatus over{"over",  true,    "0x01001500", "2026-12",
+                              5000000, 4000000, {50, 75},     "eth0"};
+  const json sent = over.to_json();
+  EXPECT_EQ(sent["cap_bytes"], 4000000);
+  back = contract::EgressStatus::from_json(sent);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->bytes, 5000000);
+  EXPECT_EQ(back->warn_percent, (std::vector<std::int64_t>{50, 75}));
+  json no_figures = sent;
+  no_figures.erase("bytes");
+  EXPECT_FALSE(contract::EgressStatus::from_json(no_figures));
+  contract::EgressStatus uncapped = over;
+  uncapped.cap_bytes.reset();
+  EXPECT_TRUE(uncapped.to_json()["cap_bytes"].is_null());
+  EXPECT_FALSE(contract::EgressStatus::from_json(uncapped.to_json())->cap_bytes);
+}
+
 TEST(CertificateDecision, OnlyABootstrapOverAnUnexpiredCaCertificateForTheSameNamesIsKept) {
   using common::CertificateDecision;
   const auto t = now();
@@ -149,8 +172,10 @@ class Feeds : public ::testing::Test {
   }
   void TearDown() override {
     io_.stop();
-    if (saved_) ::setenv("APPLIANCE_RUN_DIR", saved_->c_str(), 1);
-    else ::unsetenv("APPLIANCE_RUN_DIR");
+    if (saved_)
+      ::setenv("APPLIANCE_RUN_DIR", saved_->c_str(), 1);
+    else
+      ::unsetenv("APPLIANCE_RUN_DIR");
   }
   fixtures::TempDir dir_;
   std::optional<std::string> saved_;
@@ -204,8 +229,9 @@ TEST_F(Feeds, AMalformedPayloadIsDroppedAndTheLastGoodOneStands) {
   auto server = ipc::serve(io_.io, contract::authd::jwks_feed.endpoint);
   ASSERT_TRUE(server) << server.error().message;
   json keys = {{"keys", json::array()}};
-  json good = contract::Jwks{keys, common::crypto::hex(common::crypto::sha256(common::dump_json(keys)))}
-                  .to_json();
+  json good =
+      contract::Jwks{keys, common::crypto::hex(common::crypto::sha256(common::dump_json(keys)))}
+          .to_json();
   (*server)->on(std::string(contract::authd::jwks_get),
                 [good](const json&, const ipc::Peer&) -> common::Result<json> { return good; });
   Received<contract::Jwks> seen;

@@ -131,11 +131,11 @@ TEST(Enforcer, ResumesAcrossARestartAndARebootAndPowersOffAtTheCap) {
     enforcer->on_config(cap(10000));
     enforcer->start();
     machine.sent(3000);
-    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().value("bytes", 0) == 3000; }));
-    EXPECT_EQ(enforcer->status()["state"], "under");
-    EXPECT_EQ(enforcer->status()["persisted"], true) << "the first count after start is written";
+    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().to_json().value("bytes", 0) == 3000; }));
+    EXPECT_EQ(enforcer->status().state, "under");
+    EXPECT_EQ(enforcer->status().persisted, true) << "the first count after start is written";
     machine.sent(4000);
-    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().value("bytes", 0) == 4000; }));
+    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().to_json().value("bytes", 0) == 4000; }));
     enforcer->stop();  // SIGTERM: the last bytes are written
   }
   {
@@ -145,13 +145,13 @@ TEST(Enforcer, ResumesAcrossARestartAndARebootAndPowersOffAtTheCap) {
     enforcer->on_config(cap(10000));
     enforcer->start();
     machine.sent(8500);
-    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().value("bytes", 0) == 8500; }))
-        << enforcer->status().dump();
-    EXPECT_EQ(enforcer->status()["state"], "warning");
+    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().to_json().value("bytes", 0) == 8500; }))
+        << enforcer->status().to_json().dump();
+    EXPECT_EQ(enforcer->status().state, "warning");
     EXPECT_EQ(machine.power_offs, 0);
     machine.sent(10500);
     ASSERT_TRUE(run_until(io, [&] { return machine.power_offs == 1; }));
-    EXPECT_EQ(enforcer->status()["state"], "over");
+    EXPECT_EQ(enforcer->status().state, "over");
     io.restart();
     io.run_for(300ms);
     EXPECT_EQ(machine.power_offs, 1) << "asked once";
@@ -169,7 +169,7 @@ TEST(Enforcer, ResumesAcrossARestartAndARebootAndPowersOffAtTheCap) {
     enforcer->on_config(cap(10000));
     enforcer->start();
     ASSERT_TRUE(run_until(io, [&] { return machine.power_offs == 2; }));
-    EXPECT_EQ(enforcer->status()["bytes"], 11100);
+    EXPECT_EQ(enforcer->status().bytes, std::optional<std::int64_t>(11100));
     enforcer->stop();
   }
   {
@@ -181,9 +181,9 @@ TEST(Enforcer, ResumesAcrossARestartAndARebootAndPowersOffAtTheCap) {
     auto enforcer = machine.enforcer(io, tpm.tcti());
     enforcer->on_config(cap(10000));
     enforcer->start();
-    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().value("month", "") == "2027-01"; }));
-    EXPECT_EQ(enforcer->status()["bytes"], 50);
-    EXPECT_EQ(enforcer->status()["state"], "under");
+    ASSERT_TRUE(run_until(io, [&] { return enforcer->status().to_json().value("month", "") == "2027-01"; }));
+    EXPECT_EQ(enforcer->status().bytes, std::optional<std::int64_t>(50));
+    EXPECT_EQ(enforcer->status().state, "under");
     EXPECT_EQ(machine.power_offs, 2);
     enforcer->stop();
   }
@@ -202,13 +202,13 @@ TEST(Enforcer, WaitsForTheTpmBeforeCountingAndLosesNothing) {
   enforcer->start();
   machine.sent(700);
   io.run_for(300ms);
-  EXPECT_EQ(enforcer->status()["state"], "restoring");
+  EXPECT_EQ(enforcer->status().state, "restoring");
   tpm.start();
   ASSERT_TRUE(run_until(
-      io, [&] { return enforcer->status().value("bytes", 0) == 700; }, 30s))
-      << enforcer->status().dump();
-  EXPECT_EQ(enforcer->status()["state"], "uncapped");
-  EXPECT_EQ(enforcer->status()["persisted"], true);
+      io, [&] { return enforcer->status().to_json().value("bytes", 0) == 700; }, 30s))
+      << enforcer->status().to_json().dump();
+  EXPECT_EQ(enforcer->status().state, "uncapped");
+  EXPECT_EQ(enforcer->status().persisted, true);
 }
 
 TEST(Enforcer, AsksAgainUntilInitAcceptsThePowerOffThenNeverAgain) {
@@ -239,7 +239,7 @@ TEST(Enforcer, AsksAgainUntilInitAcceptsThePowerOffThenNeverAgain) {
   io.run_for(300ms);
   EXPECT_EQ(refused, 3);
   EXPECT_EQ(accepted, 1);
-  EXPECT_EQ(enforcer.status()["persisted"], false) << "no TPM: nothing persisted";
+  EXPECT_EQ(enforcer.status().persisted, false) << "no TPM: nothing persisted";
 }
 
 }  // namespace

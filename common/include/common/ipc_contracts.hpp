@@ -92,6 +92,21 @@ struct InitStatus {
   static Result<InitStatus> from_json(const json& data);
 };
 
+// egressd -> attestd: this month's egress against the cap.
+struct EgressStatus {
+  std::string state;  // "restoring" (NV not read yet) | "uncapped" | "under" | "warning" | "over"
+  bool persisted = false;             // the month's count is in TPM NV
+  std::optional<std::string> nv_index;  // "0x01001500"
+  // Known once restored:
+  std::optional<std::string> month;   // "YYYY-MM" (UTC)
+  std::optional<std::int64_t> bytes;  // sent on the external interface this month
+  std::optional<std::int64_t> cap_bytes;  // null: no cap
+  std::vector<std::int64_t> warn_percent;
+  std::optional<std::string> interface;
+  json to_json() const;
+  static Result<EgressStatus> from_json(const json& data);
+};
+
 // init's restart request.
 struct RestartRequest {
   std::string service;
@@ -112,12 +127,10 @@ inline constexpr std::string_view egressd = "egressd";
 namespace init {
 inline constexpr std::string_view socket = "init/control.sock";
 inline constexpr std::array<std::string_view, 2> callers = {user::attestd, user::egressd};
-// "status": params {} -> {"services": [{"name", "state", "pid", "restarts",
-//   "last_exit": {"code"|"signal": int} | null, "uptime_seconds"}]}
-//   callers: attestd, root
+// "status": params {} -> InitStatus               callers: attestd, root
 inline constexpr std::string_view status = "status";
 inline constexpr std::array<std::string_view, 1> status_callers = {user::attestd};
-// "restart": params {"service": name} -> {}        callers: root only
+// "restart": params RestartRequest -> {}            callers: root only
 inline constexpr std::string_view restart = "restart";
 // "poweroff": params {} -> {}: stops every service in reverse order, then
 //   powers the machine off (what the ACPI power button does).
@@ -154,10 +167,7 @@ inline constexpr std::array<std::string_view, 15> measured_keys = {
 namespace egressd {
 inline constexpr std::string_view socket = "egressd/ipc.sock";
 inline constexpr std::array<std::string_view, 1> callers = {user::attestd};
-// "egress.status": params {} -> {"month": "YYYY-MM", "bytes": int,
-//   "cap_bytes": int | null, "warn_percent": [int, ...], "state":
-//   "uncapped" | "under" | "warning" | "over", "interface": str,
-//   "persisted": bool (the month's count is in TPM NV)}
+// "egress.status": params {} -> EgressStatus
 inline constexpr std::string_view status = "egress.status";
 }  // namespace egressd
 
