@@ -152,7 +152,9 @@ TEST_F(AuthdLiveConfigTest, FollowsTheMetadataServer) {
       << log();
 
   metadata_.set_instance_attribute("paypal_environment", "staging");
-  EXPECT_TRUE(fixtures::wait_until([&] { return !events("config.rejected").empty(); }, 10s))
+  // ASSERT: with no rejection logged (authd died, say) there is nothing to
+  // read below, and front() on an empty list would crash the test binary.
+  ASSERT_TRUE(fixtures::wait_until([&] { return !events("config.rejected").empty(); }, 10s))
       << log();
   EXPECT_NE(events("config.rejected").front().value("reason", "").find("paypal_environment"),
             std::string::npos)
