@@ -87,6 +87,7 @@ rec {
     cpio
     wrk
     nginx
+    valgrind
     nix
   ];
 
@@ -178,6 +179,7 @@ rec {
     ovmf = [ ovmf.fd ];
     wrk = [ wrk ];
     nginx-light = [ nginx ];
+    valgrind = [ valgrind ];
     osslsigncode = [ osslsigncode ];
     xxd = [ xxd ];
     python3 = [ python ];

@@ -17,8 +17,8 @@ build=${1:-$root/build}
 bin=$build/bin
 COUNT=${COUNT:-2000}
 CONNECTIONS=${CONNECTIONS:-200}
+source "$root/authd/bench/lib.sh"  # installs the tools, valgrind among them
 command -v valgrind >/dev/null || { echo "bench: valgrind is missing" >&2; exit 100; }
-source "$root/authd/bench/lib.sh"
 
 # authd under callgrind (the same command line as start_authd's).
 start_authd_under_callgrind() {

@@ -2,8 +2,10 @@
 # on exit, one P-256 certificate, the metadata look-alike and authd itself,
 # run as it ships (production defaults, no tuning flags). Sourced with
 # $bin set; defines $work, $authd_port, $nginx_port, $authd_pid.
+# nix/deps-debian.txt lists the benchmarks' tools too (wrk, nginx, valgrind).
+"$root/tests/ensure-deps.sh"
 for tool in wrk nginx openssl curl python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (apt-get install wrk nginx-light)" >&2; exit 100; }
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 100; }
 done
 for program in authd gce-metadata-sim authd-sign-bench; do
   [[ -x $bin/$program ]] || { echo "bench: $bin/$program is missing; build first" >&2; exit 100; }
@@ -70,7 +72,7 @@ wait_for_https "https://localhost:$authd_port/jwks.json"
 # $attestd_port, $acmed_pid, $attestd_pid; writes the certificate both serve
 # to $work/attestd-cert.pem and $work/attestd-key.pem (for nginx).
 start_acmed_attestd() {
-command -v swtpm >/dev/null || { echo "bench: swtpm is missing (apt-get install swtpm)" >&2; exit 100; }
+command -v swtpm >/dev/null || { echo "bench: swtpm is missing" >&2; exit 100; }
 for program in acmed attestd; do
   [[ -x $bin/$program ]] || { echo "bench: $bin/$program is missing; build first" >&2; exit 100; }
 done

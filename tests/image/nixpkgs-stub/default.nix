@@ -121,7 +121,7 @@ let
     "coreutils" "gawk" "gnused" "gnugrep" "findutils" "file" "bash" "cacert"
     # peers
     "swtpm" "tpm2-tools" "pebble" "netcat-openbsd" "qemu_kvm" "osslsigncode" "xxd" "cpio"
-    "wrk" "nginx" "iproute2" "iputils" "dnsmasq" "nix"
+    "wrk" "nginx" "valgrind" "iproute2" "iputils" "dnsmasq" "nix"
   ]);
 
   concatNames = list: builtins.concatStringsSep "-" (map (p: p.name) list);
