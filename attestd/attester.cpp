@@ -12,7 +12,6 @@ namespace attestd {
 
 // The TPM connection and its helpers (common_tpm, shared with egressd).
 using common::tpm::EsysPtr;
-using common::tpm::is_tpm_rc;
 using common::tpm::tpm_error;
 using common::tpm::TpmContext;
 using common::tpm::TransientHandle;

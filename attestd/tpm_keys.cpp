@@ -19,8 +19,6 @@ namespace attestd {
 using common::tpm::EsysPtr;
 using common::tpm::is_tpm_rc;
 using common::tpm::tpm_error;
-using common::tpm::TpmContext;
-using common::tpm::TransientHandle;
 namespace {
 
 using common::Error;
