@@ -218,10 +218,8 @@ void Client::wait_for_packet() {
                             });
 }
 
-// At most kMaxPacketsPerWake, then back to the event loop (the socket sees
-// every UDP packet to port 68 on the link: a flood must not starve init).
+// At most kMaxPacketsPerWake, then back to the event loop.
 void Client::read_packets() {
-  constexpr int kMaxPacketsPerWake = 16;
   for (int i = 0; i < kMaxPacketsPerWake; ++i) {
     std::array<std::uint8_t, 2048> buffer{};
     sockaddr_ll from{};
@@ -271,10 +269,7 @@ void Client::handle(const Message& reply) {
     log::warning(log::Event{"dhcp.nak"}, "DHCP NAK received; starting over",
                  {{"interface", interface_.name}});
     if (lease_ && phase_ != Phase::requesting) {
-      if (auto removed = net::remove_lease(interface_, *lease_); !removed) {
-        log::warning(log::Event{"dhcp.address_not_removed"}, "unable to remove address",
-                     {{"reason", removed.error().message}});
-      }
+      give_up_address(*lease_);
       lease_.reset();
     }
     lease_timer_.cancel();
@@ -296,14 +291,11 @@ void Client::bind(const Lease& lease) {
   if (auto applied = net::apply_lease(interface_, lease, lease_, apply_); !applied) {
     log::error(log::Event{"dhcp.lease_not_applied"}, "unable to apply DHCP lease",
                {{"reason", applied.error().message}});
-    // Try again from the start a little later rather than run half-configured;
-    // a failed renewal gives up the address it no longer holds.
-    if (lease_) {
-      if (auto removed = net::remove_lease(interface_, *lease_); !removed) {
-        log::warning(log::Event{"dhcp.address_not_removed"}, "unable to remove address",
-                     {{"reason", removed.error().message}});
-      }
-    }
+    // Try again from the start a little later rather than run half-configured:
+    // neither the address this lease may have added nor the one a failed
+    // renewal no longer holds stays.
+    give_up_address(lease);
+    if (lease_ && lease_->address != lease.address) give_up_address(*lease_);
     lease_.reset();
     phase_ = Phase::selecting;
     lease_timer_.expires_after(seconds(5));
@@ -336,6 +328,13 @@ void Client::bind(const Lease& lease) {
              {"t1_seconds", lease.t1_seconds}});
   arm_lease_timer();
   if (!renewal && on_bound_) on_bound_(lease);
+}
+
+void Client::give_up_address(const Lease& lease) {
+  if (auto removed = net::remove_lease(interface_, lease); !removed) {
+    log::warning(log::Event{"dhcp.address_not_removed"}, "unable to remove address",
+                 {{"interface", interface_.name}, {"reason", removed.error().message}});
+  }
 }
 
 void Client::arm_lease_timer() {
@@ -375,10 +374,7 @@ void Client::on_lease_timer() {
   }
   log::warning(log::Event{"dhcp.lease_expired"}, "DHCP lease expired",
                {{"interface", interface_.name}});
-  if (auto removed = net::remove_lease(interface_, *lease_); !removed) {
-    log::warning(log::Event{"dhcp.address_not_removed"}, "unable to remove address",
-                 {{"reason", removed.error().message}});
-  }
+  give_up_address(*lease_);
   lease_.reset();
   retransmit_timer_.cancel();
   enter_selecting();

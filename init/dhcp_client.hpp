@@ -21,6 +21,9 @@ namespace init::dhcp {
 
 class Client {
  public:
+  // Read per wake of the event loop, then yield: the packet socket sees every
+  // UDP packet to port 68 on the link, and a flood must not starve init.
+  static constexpr int kMaxPacketsPerWake = 16;
   using OnBound = std::function<void(const Lease&)>;
   Client(boost::asio::io_context& io, net::Interface interface, net::ApplyOptions apply,
          OnBound on_bound);
@@ -43,6 +46,7 @@ class Client {
   void handle(const Message& reply);
   void bind(const Lease& lease);
   void arm_lease_timer();
+  void give_up_address(const Lease& lease);
 
   boost::asio::io_context& io_;
   net::Interface interface_;

@@ -107,7 +107,8 @@ common::Status address(nl_sock* socket, int ifindex, const dhcp::Lease& lease, b
   }
   const int e = add ? rtnl_addr_add(socket, a.get(), NLM_F_CREATE | NLM_F_REPLACE)
                     : rtnl_addr_delete(socket, a.get(), 0);
-  if (e < 0) {
+  // Removing asks that the address be gone: already gone is success.
+  if (e < 0 && (add || e != -NLE_NOADDR)) {
     return nl_failed(std::string(add ? "add" : "remove") + " address " +
                          dhcp::format_ipv4(lease.address) + "/" +
                          std::to_string(lease.prefix_length),

@@ -33,7 +33,8 @@ struct ApplyOptions {
 // `previous` (on renewal) lets a changed address replace the old one.
 common::Status apply_lease(const Interface& interface, const dhcp::Lease& lease,
                            const std::optional<dhcp::Lease>& previous, const ApplyOptions& options);
-// Removes the lease's address (its routes go with it).
+// Removes the lease's address (its routes go with it); an address that is
+// not there is not an error.
 common::Status remove_lease(const Interface& interface, const dhcp::Lease& lease);
 
 }  // namespace init::net
