@@ -30,6 +30,7 @@
 #include "init/notify_socket.hpp"
 #include "init/output_capture.hpp"
 #include "init/service_table.hpp"
+#include "init/spawn.hpp"
 #include "init/supervisor.hpp"
 #include "init_harness.hpp"
 
@@ -276,6 +277,91 @@ TEST(InitFaults, StopDeadlineIsParsedAndChecked) {
        {"set stop-deadline\n", "set stop-deadline 0s\n", "set stop-deadline x\n"}) {
     EXPECT_FALSE(init::parse_service_table(bad, "services.conf")) << bad;
   }
+}
+
+}  // namespace
+
+namespace {
+
+// init's signal handlers write to a pipe it shares with its children (asio's
+// signal_set does): if one ran in a child between fork and the child's reset
+// of the handlers, init would hear a signal nobody sent it. Every signal is
+// blocked in the parent across fork, and the child resets then unblocks.
+// Here a thread hammers the process group with a signal while services are
+// spawned; the handler reports any run in a process other than the parent.
+pid_t signal_test_parent = 0;
+int signal_test_report = -1;
+
+void report_foreign_handler_run(int) {
+  const pid_t self = getpid();
+  if (self != signal_test_parent) {
+    [[maybe_unused]] auto written = write(signal_test_report, &self, sizeof self);
+  }
+}
+
+int count_handler_runs_in_children(int spawns) {
+  setpgid(0, 0);  // the hammer reaches this process and its children only
+  int report[2];
+  if (pipe2(report, O_CLOEXEC | O_NONBLOCK) < 0) return -1;
+  signal_test_parent = getpid();
+  signal_test_report = report[1];
+  struct sigaction action {};
+  action.sa_handler = report_foreign_handler_run;
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGWINCH, &action, nullptr);
+  std::atomic<bool> done = false;
+  std::thread hammer([&] {
+    while (!done) kill(0, SIGWINCH);
+  });
+  const int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  for (int i = 0; i < spawns; ++i) {
+    init::SpawnRequest request;
+    request.argv = {"/bin/true"};
+    request.output_fd = null_fd;
+    if (auto pid = init::spawn_service(request)) waitpid(*pid, nullptr, 0);
+  }
+  done = true;
+  hammer.join();
+  int runs = 0;
+  pid_t pid = 0;
+  while (read(report[0], &pid, sizeof pid) == sizeof pid) ++runs;
+  return runs;
+}
+
+// What the parent blocks or ignores (SIG_IGN survives exec) does not reach
+// the service: it starts with the empty mask and default dispositions.
+TEST(InitFaults, AServiceStartsWithNoSignalBlockedOrIgnored) {
+  fixtures::TempDir dir;
+  const auto status = dir.path() / "status";
+  sigset_t blocked, previous_mask;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &blocked, &previous_mask);
+  const auto previous_pipe = signal(SIGPIPE, SIG_IGN);
+  const int out = open(status.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  init::SpawnRequest request;
+  request.argv = {"/bin/grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status"};
+  request.output_fd = out;
+  auto pid = init::spawn_service(request);
+  if (pid) waitpid(*pid, nullptr, 0);
+  close(out);
+  signal(SIGPIPE, previous_pipe);
+  pthread_sigmask(SIG_SETMASK, &previous_mask, nullptr);
+  ASSERT_TRUE(pid) << pid.error().message;
+  const auto text = fixtures::read_file(status);
+  EXPECT_NE(text.find("SigBlk:\t0000000000000000"), std::string::npos) << text;
+  EXPECT_NE(text.find("SigIgn:\t0000000000000000"), std::string::npos) << text;
+}
+
+TEST(InitFaultsDeathTest, NoParentSignalHandlerRunsInAChildBeforeExec) {
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(
+      {
+        const int runs = count_handler_runs_in_children(300);
+        std::fprintf(stderr, "handler runs in children: %d\n", runs);
+        std::_Exit(runs == 0 ? 0 : 1);
+      },
+      testing::ExitedWithCode(0), "handler runs in children: 0");
 }
 
 }  // namespace
