@@ -3,12 +3,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "attestd/status_report.hpp"
+#include "attestd/verify/bindings.hpp"
+#include "attestd/verify/evidence.hpp"
 #include "common/crypto.hpp"
 #include "common/ipc_client.hpp"
 #include "common/ipc_contracts.hpp"
 #include "common/log.hpp"
-#include "attestd/verify/bindings.hpp"
-#include "attestd/verify/evidence.hpp"
 
 #ifndef APPLIANCE_VERSION
 #define APPLIANCE_VERSION "unknown"
@@ -155,21 +156,36 @@ class Api {
     send_json(response, 200, attest::evidence_json(evidence));
   }
 
-  void status(const common::http::Request&, common::http::Response& response) {
-    send_json(response, 200,
-              {{"attestd", {{"version", options_.version}}},
-               {"tpm", attester_.status()},
-               {"runtime_config", runtime_.status()},
-               {"bindings", bindings_.current()},
-               {"init", init_services()},
-               {"egress", egress_status()}});
+  // From memory (status_report.hpp): never waits on the TPM or a peer.
+  void status(const common::http::Request&, common::http::Response& response) const {
+    const auto snapshot = report_.latest();
+    const auto age = std::chrono::duration_cast<std::chrono::seconds>(StatusReport::Clock::now() -
+                                                                      snapshot.composed_at);
+    if (age > StatusReport::kStaleAfter) {
+      return send_error(response, 503, "status_stale",
+                        "the status has not been refreshed for " + std::to_string(age.count()) +
+                            " s: a TPM command or a peer does not answer");
+    }
+    response.status = 200;
+    response.set_header("Cache-Control", "no-store");
+    response.set_content(*snapshot.body, "application/json");
   }
 
  private:
+  common::json compose_status() {
+    return {{"attestd", {{"version", options_.version}}},
+            {"tpm", attester_.status()},
+            {"runtime_config", runtime_.status()},
+            {"bindings", bindings_.current()},
+            {"init", init_services()},
+            {"egress", egress_status()}};
+  }
+
   Attester& attester_;
   RuntimeConfig& runtime_;
   BindingState& bindings_;
   HttpApiOptions options_;
+  StatusReport report_{[this] { return compose_status(); }};  // last: it uses the above
 };
 
 }  // namespace
@@ -192,9 +208,11 @@ common::Result<std::string> parse_nonce(const common::http::Request& request) {
 void install_http_api(common::http::Router& router, Attester& attester, RuntimeConfig& runtime,
                       BindingState& bindings, HttpApiOptions options) {
   auto api = std::make_shared<Api>(attester, runtime, bindings, std::move(options));
-  // Both may wait on the TPM (or on init's socket): worker threads.
+  // Evidence waits on the TPM: a worker thread. Status is a copy from memory.
   router.get("/v1/attestation", [api](const auto& q, auto& r) { api->attestation(q, r); });
-  router.get("/v1/status", [api](const auto& q, auto& r) { api->status(q, r); });
+  router.get(
+      "/v1/status", [api](const auto& q, auto& r) { api->status(q, r); },
+      common::http::Dispatch::io_thread);
   // The server's own refusals (404, 405, 413, 431...) get JSON too.
   router.set_error_handler([](int status, common::http::Response& response) {
     send_error(response, status,

@@ -1,7 +1,8 @@
 #pragma once
 // attestd's HTTPS face:
 //   GET /v1/attestation?nonce=HEX  evidence for a verifier (docs/attestation.md)
-//   GET /v1/status                 services (from init), TPM state, versions
+//   GET /v1/status                 services (from init), TPM state, versions;
+//                                  refreshed once a second (status_report.hpp)
 // Every error is JSON {"error": {"code", "message"}}: 4xx for bad requests,
 // 503 while the TPM is unavailable.
 

@@ -19,6 +19,12 @@
 #include <functional>
 #include <thread>
 
+#include "attestd/verify/bindings.hpp"
+#include "attestd/verify/boot_events.hpp"
+#include "attestd/verify/event_log.hpp"
+#include "attestd/verify/evidence.hpp"
+#include "attestd/verify/google_ak_roots.hpp"
+#include "attestd/verify/verifier.hpp"
 #include "common/crypto.hpp"
 #include "common/http_client.hpp"
 #include "common/ipc_client.hpp"
@@ -31,12 +37,6 @@
 #include "fixtures/process.hpp"
 #include "fixtures/swtpm.hpp"
 #include "swtpm_helpers.hpp"
-#include "attestd/verify/bindings.hpp"
-#include "attestd/verify/boot_events.hpp"
-#include "attestd/verify/event_log.hpp"
-#include "attestd/verify/evidence.hpp"
-#include "attestd/verify/google_ak_roots.hpp"
-#include "attestd/verify/verifier.hpp"
 
 namespace {
 
@@ -137,6 +137,11 @@ class Attestd : public ::testing::Test {
     request.verify_tls = false;  // bootstrap self-signed certificate; the binding is what counts
     request.capture_peer_certificate = true;
     return common::http_request(request);
+  }
+
+  json status() const {
+    auto response = get("/v1/status");
+    return common::parse_json(response ? response->body : "").value_or(json());
   }
 
   json evidence(const std::string& nonce) const {
@@ -402,8 +407,10 @@ TEST_F(Attestd, TpmOutageGives503ThenRecovers) {
   ASSERT_TRUE(during);
   EXPECT_EQ(during->status, 503);
   EXPECT_EQ(common::parse_json(during->body).value_or(json())["error"]["code"], "tpm_unavailable");
-  auto status = common::parse_json(get("/v1/status")->body).value_or(json());
-  EXPECT_EQ(status["tpm"]["state"], "unavailable");
+  // /v1/status is refreshed once a second (attestd/status_report.hpp).
+  EXPECT_TRUE(fixtures::wait_until([&] { return status()["tpm"]["state"] == "unavailable"; },
+                                   std::chrono::seconds(5)))
+      << status();
 
   tpm_.start();
   // The restarted TPM was reset, as at a reboot: the firmware measures again.
@@ -418,6 +425,38 @@ TEST_F(Attestd, TpmOutageGives503ThenRecovers) {
       std::chrono::seconds(10)));
   auto run = verify();  // attestd re-extended the runtime log into the reset PCR
   EXPECT_EQ(run.exit_code, 0) << run.output << log();
+}
+
+// /v1/status is served from memory: a TPM that stops answering stalls no
+// status request, and once the document is too old to say anything about
+// now, the answer says that instead of repeating the last good state.
+TEST_F(Attestd, AStalledTpmDoesNotStallStatus) {
+  ASSERT_EQ(kill(tpm_.pid(), SIGSTOP), 0);
+  struct Resume {
+    pid_t pid;
+    ~Resume() { kill(pid, SIGCONT); }
+  } resume{tpm_.pid()};
+  const auto asked = std::chrono::steady_clock::now();
+  auto during = get("/v1/status");
+  ASSERT_TRUE(during) << during.error().message;
+  EXPECT_EQ(during->status, 200) << during->body;
+  EXPECT_LT(std::chrono::steady_clock::now() - asked, std::chrono::seconds(1));
+  EXPECT_TRUE(fixtures::wait_until(
+      [&] {
+        auto r = get("/v1/status");
+        return r && r->status == 503 &&
+               common::parse_json(r->body).value_or(json())["error"]["code"] == "status_stale";
+      },
+      std::chrono::seconds(15)))
+      << status();
+  kill(tpm_.pid(), SIGCONT);
+  EXPECT_TRUE(fixtures::wait_until(
+      [&] {
+        auto r = get("/v1/status");
+        return r && r->status == 200 && status()["tpm"]["state"] == "ready";
+      },
+      std::chrono::seconds(15)))
+      << status();
 }
 
 TEST_F(Attestd, ConcurrentRequestsAllSucceed) {
@@ -499,10 +538,13 @@ class PeerStandIns {
     const char* saved = std::getenv("APPLIANCE_RUN_DIR");
     const std::string restore = saved != nullptr ? saved : "";
     ::setenv("APPLIANCE_RUN_DIR", run_dir.c_str(), 1);
-    acmed_ = std::move(*CertificatePublisher::start(io_, common::contract::acmed::certificate_feed));
+    acmed_ =
+        std::move(*CertificatePublisher::start(io_, common::contract::acmed::certificate_feed));
     authd_ = std::move(*JwksPublisher::start(io_, common::contract::authd::jwks_feed));
-    if (saved != nullptr) ::setenv("APPLIANCE_RUN_DIR", restore.c_str(), 1);
-    else ::unsetenv("APPLIANCE_RUN_DIR");
+    if (saved != nullptr)
+      ::setenv("APPLIANCE_RUN_DIR", restore.c_str(), 1);
+    else
+      ::unsetenv("APPLIANCE_RUN_DIR");
     auto leaf = common::x509::describe_leaf_pem(chain_pem);
     acmed_->publish({chain_pem, key_pem, leaf->not_after.time_since_epoch().count(),
                      /*self_signed=*/true, crypto::hex(leaf->spki_sha256)});
@@ -600,8 +642,7 @@ TEST_F(Attestd, SaysReadyOnlyOnceTheConfigurationIsMeasured) {
   metadata_.fail_next(1000000, 503);
   start_attestd({}, {{"NOTIFY_SOCKET", path.string()}}, /*wait=*/false);
   EXPECT_EQ(receive(2), "") << "READY before the configuration was measured";
-  auto status = common::parse_json(get("/v1/status")->body).value_or(json());
-  EXPECT_EQ(status["runtime_config"]["measured"], false);
+  EXPECT_EQ(status()["runtime_config"]["measured"], false);
   // No evidence before then: it could not explain the configuration.
   auto early = get("/v1/attestation?nonce=" + std::string(64, 'a'));
   ASSERT_TRUE(early);
@@ -612,8 +653,10 @@ TEST_F(Attestd, SaysReadyOnlyOnceTheConfigurationIsMeasured) {
   metadata_.fail_next(0);
   EXPECT_NE(receive(20).find("READY=1"), std::string::npos) << log();
   close(fd);
-  status = common::parse_json(get("/v1/status")->body).value_or(json());
-  EXPECT_EQ(status["runtime_config"]["measured"], true);
+  // /v1/status is refreshed once a second (attestd/status_report.hpp).
+  EXPECT_TRUE(fixtures::wait_until([&] { return status()["runtime_config"]["measured"] == true; },
+                                   std::chrono::seconds(5)))
+      << status();
 }
 
 }  // namespace
