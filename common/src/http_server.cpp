@@ -1,7 +1,9 @@
 #include "common/http_server.hpp"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <unistd.h>
 
 #include <malloc.h>
 #include <array>
@@ -21,6 +23,7 @@
 #include <boost/beast/ssl.hpp>
 
 #include <csignal>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -45,6 +48,7 @@ using Executor = net::io_context::executor_type;
 using TcpStream = beast::basic_stream<tcp, Executor>;
 using TlsStream = beast::ssl_stream<TcpStream>;
 using Socket = net::basic_stream_socket<tcp, Executor>;
+using Acceptor = net::basic_socket_acceptor<tcp, Executor>;
 
 }  // namespace
 
@@ -447,17 +451,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 // Handlers the io_contexts hold capture `this`, not a shared_ptr: the
 // io_contexts are members, so a handler that never runs (io stopped) is
 // destroyed with them instead of keeping the Impl alive in a cycle.
-// The first io_context also runs the acceptor and the shutdown timer;
-// connections are dealt to the io_contexts in turn.
+// Every I/O thread accepts on the listening socket (a dup of it, in its own
+// io_context) and serves what it accepted there, start to end: no hand-over
+// between threads, and a thread busy with its connections takes no new ones
+// until it can. The first io_context also runs the shutdown timer.
 struct Server::Impl {
   Impl(Router router, std::shared_ptr<const CertificateStore> certificates, ServerOptions o)
       : contexts(make_contexts(threads_for(o))),
         io(*contexts.front()),
-        acceptor(io),
+        peers(contexts.size()),
         shutdown_timer(io),
         trim_timer(io),
         shared(std::make_shared<Shared>(std::move(router), std::move(certificates), o)) {
-    for (auto& context : contexts) guards.emplace_back(context->get_executor());
+    for (auto& context : contexts) {
+      guards.emplace_back(context->get_executor());
+      acceptors.push_back(std::make_unique<Acceptor>(context->get_executor()));
+    }
   }
 
   static std::vector<std::unique_ptr<net::io_context>> make_contexts(std::size_t count) {
@@ -466,8 +475,6 @@ struct Server::Impl {
     for (std::size_t i = 0; i < count; ++i) made.push_back(std::make_unique<net::io_context>(1));
     return made;
   }
-
-  net::io_context& next_context() { return *contexts[next++ % contexts.size()]; }
 
   void stop_all() {
     for (auto& context : contexts) context->stop();
@@ -504,18 +511,39 @@ struct Server::Impl {
     return {};
   }
 
-  void accept() {
-    acceptor.async_accept(next_context(), [self = this](beast::error_code ec, Socket socket) {
-      if (ec == net::error::operation_aborted || self->shared->stopping) return;
-      if (!ec) self->start_session(std::move(socket));
-      self->accept();
-    });
+  // Adopts the listening socket: the first acceptor takes it, each other one
+  // a duplicate.
+  Status adopt(const tcp& protocol, int listening_fd) {
+    beast::error_code ec;
+    for (std::size_t i = 0; i < acceptors.size() && !ec; ++i) {
+      const int fd = i == 0 ? listening_fd : fcntl(listening_fd, F_DUPFD_CLOEXEC, 0);
+      if (fd < 0) {
+        return fail(Error::Kind::environment,
+                    "unable to adopt the listening socket: " + std::string(std::strerror(errno)));
+      }
+      acceptors[i]->assign(protocol, fd, ec);
+      if (ec && i > 0) ::close(fd);
+    }
+    if (ec) {
+      return fail(Error::Kind::environment,
+                  "unable to adopt the listening socket: " + ec.message());
+    }
+    return {};
   }
 
-  void start_session(Socket socket) {
+  // The accept loop of I/O thread `lane`; the peer's address comes with the
+  // connection (no getpeername).
+  void accept(std::size_t lane) {
+    acceptors[lane]->async_accept(
+        peers[lane], [self = this, lane](beast::error_code ec, Socket socket) {
+          if (ec == net::error::operation_aborted || self->shared->stopping) return;
+          if (!ec) self->start_session(std::move(socket), self->peers[lane]);
+          self->accept(lane);
+        });
+  }
+
+  void start_session(Socket socket, const tcp::endpoint& peer) {
     beast::error_code ec;
-    auto peer = socket.remote_endpoint(ec);
-    if (ec) return;
     std::string address = peer.address().to_string();
     if (!shared->limits.acquire(address)) {
       ++shared->counters.refused_connections;
@@ -540,7 +568,11 @@ struct Server::Impl {
   template <class S>
   void track(const std::shared_ptr<S>& session) {
     std::lock_guard lock(sessions_mutex);
-    std::erase_if(idle_closers, [](const auto& closer) { return closer.first.expired(); });
+    // Ended sessions are swept when the list has doubled: O(1) per accept.
+    if (idle_closers.size() >= sweep_at) {
+      std::erase_if(idle_closers, [](const auto& closer) { return closer.first.expired(); });
+      sweep_at = std::max<std::size_t>(64, 2 * idle_closers.size());
+    }
     idle_closers.emplace_back(session, [weak = std::weak_ptr<S>(session)] {
       if (auto s = weak.lock()) s->close_if_idle();
     });
@@ -548,8 +580,14 @@ struct Server::Impl {
 
   void begin_shutdown() {
     if (shared->stopping.exchange(true)) return;
-    beast::error_code ignored;
-    acceptor.close(ignored);
+    // Each acceptor is closed on its own thread (Asio objects are not
+    // thread-safe); its pending accept ends with operation_aborted.
+    for (std::size_t lane = 0; lane < acceptors.size(); ++lane) {
+      net::post(*contexts[lane], [self = this, lane] {
+        beast::error_code ignored;
+        self->acceptors[lane]->close(ignored);
+      });
+    }
     trim_timer.cancel();
     std::vector<std::function<void()>> closers;
     {
@@ -572,17 +610,18 @@ struct Server::Impl {
     }
   }
 
-  std::vector<std::unique_ptr<net::io_context>> contexts;
-  net::io_context& io;                                     // the first: acceptor, shutdown
+  std::vector<std::unique_ptr<net::io_context>> contexts;  // one per I/O thread
+  net::io_context& io;                                     // the first: shutdown
   std::vector<net::executor_work_guard<Executor>> guards;  // run() until stopped
-  std::size_t next = 0;                                    // the acceptor's handler only
-  tcp::acceptor acceptor;
+  std::vector<std::unique_ptr<Acceptor>> acceptors;        // one per io_context
+  std::vector<tcp::endpoint> peers;                        // each acceptor's last peer
   net::steady_timer shutdown_timer;
   net::steady_timer trim_timer;
   std::optional<net::ssl::context> tls;
   std::shared_ptr<Shared> shared;
   std::mutex sessions_mutex;
   std::vector<std::pair<std::weak_ptr<void>, std::function<void()>>> idle_closers;
+  std::size_t sweep_at = 64;
 };
 
 Server::Server(Router router, std::shared_ptr<const CertificateStore> certificates,
@@ -609,18 +648,13 @@ Server::~Server() {
 }
 
 Status Server::adopt(int listening_fd) {
-  beast::error_code ec;
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   if (getsockname(listening_fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     return fail(Error::Kind::environment, "unable to adopt the listening socket: not a socket");
   }
   const auto protocol = address.ss_family == AF_INET6 ? tcp::v6() : tcp::v4();
-  impl_->acceptor.assign(protocol, listening_fd, ec);
-  if (ec) {
-    return fail(Error::Kind::environment, "unable to adopt the listening socket: " + ec.message());
-  }
-  return {};
+  return impl_->adopt(protocol, listening_fd);
 }
 
 Result<int> Server::bind(const std::string& host, int port) {
@@ -633,11 +667,11 @@ Result<int> Server::bind(const std::string& host, int port) {
 }
 
 void Server::run() {
-  if (!impl_->acceptor.is_open()) {
+  if (!impl_->acceptors.front()->is_open()) {
     log::error(log::Event{"http.no_listener"}, "unable to serve without a listening socket");
     return;
   }
-  impl_->accept();
+  for (std::size_t lane = 0; lane < impl_->acceptors.size(); ++lane) impl_->accept(lane);
   impl_->trim_heap_periodically();
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
