@@ -76,6 +76,9 @@ http {
   }
   server {
     listen 127.0.0.1:$nginx_http_port;
+    # acmed's responder's connection policy (acmed/http01_responder.cpp).
+    keepalive_requests 10;
+    keepalive_timeout 2s;
     location /.well-known/acme-challenge/ {
       default_type text/plain;
       return 404 "no such challenge\n";
