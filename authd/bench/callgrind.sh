@@ -20,35 +20,6 @@ CONNECTIONS=${CONNECTIONS:-200}
 source "$root/authd/bench/lib.sh"  # installs the tools, valgrind among them
 command -v valgrind >/dev/null || { echo "bench: valgrind is missing" >&2; exit 100; }
 
-# authd under callgrind (the same command line as start_authd's).
-start_authd_under_callgrind() {
-  authd_port=$(free_port)
-  nginx_port=$(free_port)
-  cat >"$work/metadata.json" <<JSON
-{"instance": {"attributes": {"domain": "localhost:$authd_port", "paypal_client_id": "bench-client",
-  "paypal_client_secret": "bench-secret", "paypal_environment": "sandbox",
-  "oidc_clients": "[{\"client_id\": \"bench\", \"redirect_uris\": [\"https://rp.example/cb\"], \"public\": true}]"}}}
-JSON
-  "$bin/gce-metadata-sim" --port=0 --port-file="$work/metadata.port" --config="$work/metadata.json" \
-    2>"$work/metadata.log" &
-  pids+=($!)
-  for _ in $(seq 1 200); do [[ -s $work/metadata.port ]] && break; sleep 0.05; done
-  mkdir -p "$work/run"
-  APPLIANCE_RUN_DIR=$work/run GCE_METADATA_HOST=127.0.0.1:$(cat "$work/metadata.port") \
-    valgrind --tool=callgrind --callgrind-out-file="$work/authd.%p.out" \
-    "$bin/authd" --config-source=metadata --host=127.0.0.1 --port="$authd_port" \
-    --certificate-file="$work/cert.pem" --private-key-file="$work/key.pem" \
-    2>"$work/authd.log" &
-  authd_pid=$!
-  pids+=($authd_pid)
-  for _ in $(seq 1 1200); do
-    curl -skf -o /dev/null "https://localhost:$authd_port/jwks.json" && return 0
-    sleep 0.1
-  done
-  echo "bench: authd did not come up under callgrind" >&2
-  exit 1
-}
-
 start_nginx_under_callgrind() {
   mkdir -p "$work/www/.well-known"
   curl -sk "https://localhost:$authd_port/.well-known/openid-configuration" \
@@ -79,12 +50,7 @@ CONF
     "$(command -v nginx)" -c "$work/nginx.conf" -p "$work" 2>>"$work/nginx.err" &
   nginx_pid=$!
   pids+=($nginx_pid)
-  for _ in $(seq 1 1200); do
-    curl -skf -o /dev/null "https://localhost:$nginx_port/jwks.json" && return 0
-    sleep 0.1
-  done
-  echo "bench: nginx did not come up under callgrind" >&2
-  exit 1
+  wait_for_https "https://localhost:$nginx_port/jwks.json" 120
 }
 
 # port path mode count: requests over one keep-alive connection (1000 per
@@ -135,7 +101,7 @@ measure() {
   python3 -c "print(round($total / $count))"
 }
 
-start_authd_under_callgrind
+start_authd valgrind --tool=callgrind --callgrind-out-file="$work/authd.%p.out"
 start_nginx_under_callgrind
 echo "Instructions per request (callgrind, whole process: TLS, kernel excluded), same bytes and certificate"
 printf '%-36s %-11s %8s %12s %12s %7s\n' path connection requests authd nginx ratio

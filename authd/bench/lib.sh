@@ -24,8 +24,8 @@ trap cleanup EXIT
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
-wait_for_https() {  # url
-  for _ in $(seq 1 200); do
+wait_for_https() {  # url [seconds, default 10]
+  for _ in $(seq 1 $((${2:-10} * 20))); do
     curl -skf -o /dev/null "$1" && return 0
     sleep 0.05
   done
@@ -39,7 +39,10 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
   -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
 chmod 644 "$work/key.pem"
 
-start_authd() {  # authd with its production defaults, behind a metadata look-alike
+# authd with its production defaults, behind a metadata look-alike; with
+# arguments, they run it (callgrind.sh: valgrind --tool=callgrind ...), and
+# it may take a minute to come up.
+start_authd() {  # [launcher...]
 authd_port=$(free_port)
 nginx_port=$(free_port)
 clients=$(python3 -c 'import json; print(json.dumps(json.dumps([{"client_id": "bench",
@@ -58,12 +61,12 @@ pids+=($!)
 for _ in $(seq 1 200); do [[ -s $work/metadata.port ]] && break; sleep 0.05; done
 mkdir -p "$work/run"
 APPLIANCE_RUN_DIR=$work/run GCE_METADATA_HOST=127.0.0.1:$(cat "$work/metadata.port") \
-  "$bin/authd" --config-source=metadata --host=127.0.0.1 --port="$authd_port" \
+  "$@" "$bin/authd" --config-source=metadata --host=127.0.0.1 --port="$authd_port" \
   --certificate-file="$work/cert.pem" --private-key-file="$work/key.pem" \
   2>"$work/authd.log" &
 authd_pid=$!
 pids+=($authd_pid)
-wait_for_https "https://localhost:$authd_port/jwks.json"
+wait_for_https "https://localhost:$authd_port/jwks.json" $(($# > 0 ? 120 : 10))
 }
 
 # acmed (its HTTP-01 responder on a plain port; no CA is reachable, so it
