@@ -29,7 +29,7 @@ std::span<const std::string_view> config_keys();
 // lets a live update skip Secret Manager when nothing changed.
 struct ConfigInputs {
   std::map<std::string, std::string> values;
-  std::string secret_origin;  // never logged
+  std::string secret_origin;  // logged only as a Secret Manager name (ref:)
   // SHA-256 of the secret these inputs resolved to, when known (in_force):
   // what a re-read of a `versions/latest` reference is compared with. Not
   // part of equality: it is a result of the inputs, not one of them.

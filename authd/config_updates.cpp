@@ -1,6 +1,8 @@
 #include "authd/config_updates.hpp"
 
 #include <charconv>
+#include <optional>
+#include <string_view>
 
 #include "common/crypto.hpp"
 #include "common/log.hpp"
@@ -11,12 +13,21 @@ namespace {
 using common::log::Event;
 using Clock = std::chrono::steady_clock;
 
-// "ref:projects/P/secrets/S/versions/latest" (or an alias) follows the newest
-// version; a numbered version never changes.
+// The Secret Manager name the secret is read from ("ref:" + the name), if it
+// comes from Secret Manager: a name, which says where the secret is, never
+// what it is, and so may be logged.
+std::optional<std::string_view> secret_reference(const std::string& secret_origin) {
+  constexpr std::string_view kRef = "ref:";
+  if (!secret_origin.starts_with(kRef)) return std::nullopt;
+  return std::string_view(secret_origin).substr(kRef.size());
+}
+
+// ".../versions/latest" (or an alias) follows the newest version; a numbered
+// version never changes.
 bool follows_newest_version(const std::string& secret_origin) {
-  if (!secret_origin.starts_with("ref:")) return false;
-  const std::string_view version =
-      std::string_view(secret_origin).substr(secret_origin.rfind('/') + 1);
+  const auto name = secret_reference(secret_origin);
+  if (!name) return false;
+  const std::string_view version = name->substr(name->rfind('/') + 1);
   return version.empty() || version.find_first_not_of("0123456789") != std::string_view::npos;
 }
 
@@ -128,7 +139,7 @@ void ConfigUpdater::refresh_secret() {
   if (secret_in_force_.empty()) secret_in_force_ = digest;
   if (digest == secret_in_force_) return;
   common::log::notice(Event{"secret.rotated"}, "PayPal client secret changed",
-                      {{"secret", current_.secret_origin.substr(4)}});
+                      {{"secret", secret_reference(current_.secret_origin).value_or("")}});
   apply(std::move(*config), current_);
 }
 
