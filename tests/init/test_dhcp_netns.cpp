@@ -78,8 +78,8 @@ class NamespacePair {
 
 // dnsmasq in the server namespace, handing out what GCP does: a /32 address
 // whose gateway is outside it, MTU, DNS, a domain and a hostname; T1 is 3 s.
-fixtures::Process start_dhcp_server(const NamespacePair& net, const fixtures::TempDir& dir,
-                                    const std::filesystem::path& dnsmasq) {
+fixtures::Process start_dhcp_server_process(const NamespacePair& net, const fixtures::TempDir& dir,
+                                            const std::filesystem::path& dnsmasq) {
   return fixtures::Process(fixtures::ProcessOptions{
       {"ip",
        "netns",
@@ -111,8 +111,8 @@ fixtures::Process start_dhcp_server(const NamespacePair& net, const fixtures::Te
 
 // The real init in the client namespace, its network from DHCP; resolv.conf
 // written to `resolv`. unshare --uts: the hostname it sets stays in there.
-fixtures::Process start_init(const NamespacePair& net, const fixtures::TempDir& dir,
-                             const std::filesystem::path& resolv) {
+fixtures::Process start_init_process(const NamespacePair& net, const fixtures::TempDir& dir,
+                                     const std::filesystem::path& resolv) {
   const auto table = dir.path() / "services.conf";
   std::ofstream(table) << "set network dhcp " << net.client_link() << "\nset resolv-conf "
                        << resolv.string() << "\n";
@@ -124,48 +124,57 @@ fixtures::Process start_init(const NamespacePair& net, const fixtures::TempDir& 
       {}});
 }
 
-// Skips (the test's reason in `why`) where the machine cannot run these.
-std::optional<std::filesystem::path> dnsmasq_or_skip_reason(std::string& why) {
-  if (geteuid() != 0) {
-    why = "needs root for network namespaces";
-    return std::nullopt;
-  }
-  if (!fixtures::find_program("ip") || !fixtures::find_program("unshare")) {
-    why = "needs ip and unshare";
-    return std::nullopt;
-  }
-  auto dnsmasq = fixtures::find_program("dnsmasq");
-  if (!dnsmasq) why = "needs dnsmasq (Debian dnsmasq-base)";
-  return dnsmasq;
-}
-
-std::string client_addresses(const NamespacePair& net) {
-  return run({"ip", "-n", net.client(), "-4", "addr", "show", "dev", net.client_link()});
-}
-
 bool logged(const fixtures::Process& process, const std::string& event) {
   return process.log().find("\"event\":\"" + event + "\"") != std::string::npos;
 }
 
-TEST(InitDhcp, ObtainsAppliesAndRenewsAGcpStyleLease) {
-  std::string why;
-  const auto dnsmasq = dnsmasq_or_skip_reason(why);
-  if (!dnsmasq) GTEST_SKIP() << why;
-  NamespacePair net;
-  ASSERT_TRUE(net.error().empty()) << net.error();
-  fixtures::TempDir dir;
-  auto server = start_dhcp_server(net, dir, *dnsmasq);
-  const auto resolv = dir.path() / "resolv.conf";
-  auto init = start_init(net, dir, resolv);
+// Each test gets its own pair of namespaces and a directory; the tests that
+// need a DHCP server start dnsmasq in the server's namespace.
+class InitDhcp : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (geteuid() != 0 || !fixtures::find_program("ip") || !fixtures::find_program("unshare")) {
+      GTEST_SKIP() << "needs root, ip and unshare for network namespaces";
+    }
+    net_.emplace();
+    ASSERT_TRUE(net_->error().empty()) << net_->error();
+  }
 
-  ASSERT_TRUE(fixtures::wait_until(
-      [&] { return init.log().find("\"event\":\"dhcp.lease_bound\"") != std::string::npos; }, 30s))
+  // false where the machine has no dnsmasq (the test then skips).
+  bool start_dhcp_server() {
+    const auto dnsmasq = fixtures::find_program("dnsmasq");
+    if (dnsmasq) server_.emplace(start_dhcp_server_process(*net_, dir_, *dnsmasq));
+    return dnsmasq.has_value();
+  }
+  fixtures::Process start_init() { return start_init_process(*net_, dir_, resolv_); }
+
+  std::string client_addresses() const {
+    return run({"ip", "-n", net_->client(), "-4", "addr", "show", "dev", net_->client_link()});
+  }
+  // Waits a little for 10.77.0.55 to leave the client's interface.
+  bool address_gone() const {
+    return fixtures::wait_until(
+        [&] { return client_addresses().find("inet 10.77.0.55") == std::string::npos; }, 3s);
+  }
+
+  std::optional<NamespacePair> net_;
+  fixtures::TempDir dir_;
+  std::optional<fixtures::Process> server_;
+  std::filesystem::path resolv_ = dir_.path() / "resolv.conf";
+};
+
+TEST_F(InitDhcp, ObtainsAppliesAndRenewsAGcpStyleLease) {
+  if (!start_dhcp_server()) GTEST_SKIP() << "needs dnsmasq (Debian dnsmasq-base)";
+  const NamespacePair& net = *net_;
+  auto init = start_init();
+
+  ASSERT_TRUE(fixtures::wait_until([&] { return logged(init, "dhcp.lease_bound"); }, 30s))
       << init.log() << "\n--- dnsmasq:\n"
-      << server.log();
+      << server_->log();
   const std::string log = init.log();
   EXPECT_NE(log.find("\"hostname\":\"appliance-test\""), std::string::npos) << log;
 
-  const auto addresses = client_addresses(net);
+  const auto addresses = client_addresses();
   EXPECT_NE(addresses.find("inet 10.77.0.55/32"), std::string::npos) << addresses;
   const auto link = run({"ip", "-n", net.client(), "link", "show", "dev", net.client_link()});
   EXPECT_NE(link.find("mtu 1400"), std::string::npos) << link;
@@ -175,7 +184,7 @@ TEST(InitDhcp, ObtainsAppliesAndRenewsAGcpStyleLease) {
   EXPECT_NE(routes.find("10.77.0.1 dev " + net.client_link() + " proto dhcp scope link"),
             std::string::npos)
       << routes;
-  std::ifstream resolv_file(resolv);
+  std::ifstream resolv_file(resolv_);
   std::stringstream resolv_text;
   resolv_text << resolv_file.rdbuf();
   EXPECT_EQ(resolv_text.str(),
@@ -188,11 +197,9 @@ TEST(InitDhcp, ObtainsAppliesAndRenewsAGcpStyleLease) {
     EXPECT_EQ(ping.exit_code, 0) << ping.output;
   }
   // T1 is 3 s: the client renews by unicast and keeps its address.
-  EXPECT_TRUE(fixtures::wait_until(
-      [&] { return init.log().find("\"event\":\"dhcp.lease_renewed\"") != std::string::npos; },
-      30s))
+  EXPECT_TRUE(fixtures::wait_until([&] { return logged(init, "dhcp.lease_renewed"); }, 30s))
       << init.log() << "\n--- dnsmasq:\n"
-      << server.log();
+      << server_->log();
 
   init.stop(SIGTERM, 20s);
 }
@@ -200,50 +207,30 @@ TEST(InitDhcp, ObtainsAppliesAndRenewsAGcpStyleLease) {
 // A renewal whose lease cannot be applied (here: resolv.conf's path became a
 // directory that rename cannot replace) leaves init without a lease it trusts:
 // the address it no longer holds goes, rather than stay half-configured.
-TEST(InitDhcp, ARenewalThatCannotBeAppliedGivesUpTheAddress) {
-  std::string why;
-  const auto dnsmasq = dnsmasq_or_skip_reason(why);
-  if (!dnsmasq) GTEST_SKIP() << why;
-  NamespacePair net;
-  ASSERT_TRUE(net.error().empty()) << net.error();
-  fixtures::TempDir dir;
-  auto server = start_dhcp_server(net, dir, *dnsmasq);
-  const auto resolv = dir.path() / "resolv.conf";
-  auto init = start_init(net, dir, resolv);
+TEST_F(InitDhcp, ARenewalThatCannotBeAppliedGivesUpTheAddress) {
+  if (!start_dhcp_server()) GTEST_SKIP() << "needs dnsmasq (Debian dnsmasq-base)";
+  auto init = start_init();
   ASSERT_TRUE(fixtures::wait_until([&] { return logged(init, "dhcp.lease_bound"); }, 30s))
       << init.log();
-  ASSERT_NE(client_addresses(net).find("inet 10.77.0.55/32"), std::string::npos);
+  ASSERT_NE(client_addresses().find("inet 10.77.0.55/32"), std::string::npos);
 
-  std::filesystem::remove(resolv);
-  std::filesystem::create_directories(resolv / "occupied");
+  std::filesystem::remove(resolv_);
+  std::filesystem::create_directories(resolv_ / "occupied");
   ASSERT_TRUE(fixtures::wait_until([&] { return logged(init, "dhcp.lease_not_applied"); }, 30s))
       << init.log();
-  EXPECT_TRUE(fixtures::wait_until(
-      [&] { return client_addresses(net).find("inet 10.77.0.55") == std::string::npos; }, 3s))
-      << client_addresses(net) << "\n--- init:\n"
-      << init.log();
+  EXPECT_TRUE(address_gone()) << client_addresses() << "\n--- init:\n" << init.log();
   init.stop(SIGTERM, 20s);
 }
 
 // The same on a first lease: an address added by a lease that could not be
 // applied in full is taken away again.
-TEST(InitDhcp, AFirstLeaseThatCannotBeAppliedLeavesNoAddress) {
-  std::string why;
-  const auto dnsmasq = dnsmasq_or_skip_reason(why);
-  if (!dnsmasq) GTEST_SKIP() << why;
-  NamespacePair net;
-  ASSERT_TRUE(net.error().empty()) << net.error();
-  fixtures::TempDir dir;
-  auto server = start_dhcp_server(net, dir, *dnsmasq);
-  const auto resolv = dir.path() / "resolv.conf";
-  std::filesystem::create_directories(resolv / "occupied");
-  auto init = start_init(net, dir, resolv);
+TEST_F(InitDhcp, AFirstLeaseThatCannotBeAppliedLeavesNoAddress) {
+  if (!start_dhcp_server()) GTEST_SKIP() << "needs dnsmasq (Debian dnsmasq-base)";
+  std::filesystem::create_directories(resolv_ / "occupied");
+  auto init = start_init();
   ASSERT_TRUE(fixtures::wait_until([&] { return logged(init, "dhcp.lease_not_applied"); }, 30s))
       << init.log();
-  EXPECT_TRUE(fixtures::wait_until(
-      [&] { return client_addresses(net).find("inet 10.77.0.55") == std::string::npos; }, 3s))
-      << client_addresses(net) << "\n--- init:\n"
-      << init.log();
+  EXPECT_TRUE(address_gone()) << client_addresses() << "\n--- init:\n" << init.log();
   EXPECT_FALSE(logged(init, "dhcp.lease_bound")) << init.log();
   init.stop(SIGTERM, 20s);
 }
@@ -291,13 +278,8 @@ std::optional<long> packet_socket_queue(int ifindex) {
 // Anyone on the link can send UDP to port 68, and the client's packet socket
 // sees all of it: one wake of the event loop reads a bounded number of
 // packets and then yields, so that a flood cannot starve init's other work.
-TEST(InitDhcp, TheClientReadsABoundedNumberOfPacketsPerWake) {
-  if (geteuid() != 0 || !fixtures::find_program("ip")) {
-    GTEST_SKIP() << "needs root and ip for network namespaces";
-  }
-  NamespacePair net;
-  ASSERT_TRUE(net.error().empty()) << net.error();
-
+TEST_F(InitDhcp, TheClientReadsABoundedNumberOfPacketsPerWake) {
+  const NamespacePair& net = *net_;
   int flood = -1;  // a UDP socket in the server's namespace, on its end of the pair
   {
     InNamespace server(net.server());
