@@ -679,6 +679,13 @@ void Server::run() {
   }
   impl_->io.run();
   for (auto& thread : threads) thread.join();
+  // begin_shutdown closes each acceptor on its own thread, but a thread may
+  // have stopped before it ran that close: the port is free when run()
+  // returns, whatever became of the Server object.
+  for (auto& acceptor : impl_->acceptors) {
+    beast::error_code ignored;
+    acceptor->close(ignored);
+  }
 }
 
 void Server::stop() {

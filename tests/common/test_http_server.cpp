@@ -412,6 +412,27 @@ TEST(HttpServer, StopFinishesRequestsInFlightAndClosesIdleConnections) {
   EXPECT_FALSE(late.connected()) << "still accepting after stop";
 }
 
+// Once run() has returned the port is free, while the Server object still
+// exists: every I/O thread's acceptor (each holds the listening socket) is
+// closed, so a responder made again, or a restarted daemon, binds it at once.
+TEST(HttpServer, ThePortIsFreeOnceRunHasReturned) {
+  for (int round = 0; round < 20; ++round) {
+    ServerOptions options;
+    options.io_threads = 4;
+    Server server(test_router(), nullptr, options);
+    const int port = *server.bind("127.0.0.1", 0);
+    std::thread runner([&] { server.run(); });
+    RawClient client(port);
+    client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    EXPECT_EQ(status_line(client.read_all(2s)), "HTTP/1.1 200 OK");
+    server.stop();
+    runner.join();
+    auto again = common::bind_tcp_listener("127.0.0.1", port);
+    ASSERT_TRUE(again) << "round " << round << ": " << again.error().message;
+    close(*again);
+  }
+}
+
 TEST(HttpServer, AdoptsASocketBoundBeforeIt) {
   auto fd = common::bind_tcp_listener("127.0.0.1", 0);
   ASSERT_TRUE(fd);
