@@ -18,6 +18,7 @@
 #include "browser.hpp"
 #include "common/json.hpp"
 #include "common/x509.hpp"
+#include "e2e_environment.hpp"
 #include "flow.hpp"
 #include "jwt_check.hpp"
 #include "sim/simulation.hpp"
@@ -26,33 +27,14 @@ namespace {
 
 using namespace std::chrono_literals;
 
-std::string env_or_die(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr) throw std::runtime_error(std::string(name) + " is not set");
-  return value;
-}
-
 void write_file(const std::filesystem::path& path, const std::string& text) {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
-std::string tail(const std::string& text, std::size_t lines = 60) {
-  std::size_t pos = text.size();
-  for (std::size_t n = 0; n < lines && pos > 0; ++n) pos = text.rfind('\n', pos - 1);
-  return pos == std::string::npos ? text : text.substr(pos);
 }
 
 class ApplianceBoot : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    sim::SimulationOptions options;
-    options.image_dir = env_or_die("APPLIANCE_IMAGE_DIR");
-    options.source_dir = env_or_die("APPLIANCE_SOURCE_DIR");
-    if (const char* keep = std::getenv("APPLIANCE_E2E_WORK_DIR")) options.work_dir = keep;
-    options.http_port = 80;
-    options.https_port = 443;
-    options.attest_port = 8443;
-    simulation_ = std::make_unique<sim::Simulation>(options);
+    simulation_ = std::make_unique<sim::Simulation>(e2e::simulation_options());
     simulation_->boot();
     ready_seconds_ = simulation_->wait_until_ready(900s);
     if (ready_seconds_) {
@@ -68,7 +50,7 @@ class ApplianceBoot : public ::testing::Test {
   void SetUp() override {
     if (!ready_seconds_) {
       GTEST_FAIL() << "the appliance did not become ready; serial console tail:\n"
-                   << tail(simulation_->serial_console());
+                   << e2e::tail(simulation_->serial_console());
     }
   }
 
@@ -81,7 +63,7 @@ class ApplianceBoot : public ::testing::Test {
   }
 
   static std::filesystem::path bin(const std::string& name) {
-    return std::filesystem::path(env_or_die("APPLIANCE_BIN_DIR")) / name;
+    return std::filesystem::path(e2e::required_env("APPLIANCE_BIN_DIR")) / name;
   }
 
   // attest-verify against the appliance and `measurements`, as the README's
@@ -213,7 +195,7 @@ TEST_F(ApplianceBoot, AttestVerifyFailsForAnInitramfsWithOneByteChanged) {
   auto made = fixtures::run_command(
       {"bash", (simulation_->options().source_dir / "tests/e2e/tamper-measurements.sh").string(),
        simulation_->options().image_dir.string(), simulation_->options().source_dir.string(),
-       env_or_die("APPLIANCE_TOOLS_DIR"), tampered.string()},
+       e2e::required_env("APPLIANCE_TOOLS_DIR"), tampered.string()},
       300s);
   ASSERT_EQ(made.exit_code, 0) << made.output;
   auto result = attest_verify(tampered / "measurements.json", {});
@@ -231,7 +213,7 @@ TEST_F(ApplianceBoot, AttestVerifyFailsForAUkiChangedOutsideTheMeasuredSections)
   const auto tampered = simulation_->work_dir() / "tampered-uki";
   auto made = fixtures::run_command(
       {"bash", (simulation_->options().source_dir / "tests/e2e/tamper-uki-header.sh").string(),
-       simulation_->options().image_dir.string(), env_or_die("APPLIANCE_TOOLS_DIR"),
+       simulation_->options().image_dir.string(), e2e::required_env("APPLIANCE_TOOLS_DIR"),
        tampered.string()},
       300s);
   ASSERT_EQ(made.exit_code, 0) << made.output;
@@ -282,8 +264,8 @@ TEST_F(ApplianceBoot, AcpiPowerDownShutsDownInOrder) {
   const auto authd_stop = console.rfind("\"authd\"");
   const auto attestd_stop = console.rfind("\"attestd\"");
   EXPECT_NE(authd_stop, std::string::npos);
-  EXPECT_LT(authd_stop, attestd_stop) << tail(console);
-  EXPECT_NE(console.find("all services stopped"), std::string::npos) << tail(console);
+  EXPECT_LT(authd_stop, attestd_stop) << e2e::tail(console);
+  EXPECT_NE(console.find("all services stopped"), std::string::npos) << e2e::tail(console);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "common/json.hpp"
+#include "e2e_environment.hpp"
 #include "sim/simulation.hpp"
 
 namespace {
@@ -23,18 +24,6 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr std::uint64_t kCap = 4'000'000;  // the boot itself sends far less
-
-std::string env_or_die(const char* name) {
-  const char* value = std::getenv(name);
-  if (value == nullptr) throw std::runtime_error(std::string(name) + " is not set");
-  return value;
-}
-
-std::string tail(const std::string& text, std::size_t lines = 80) {
-  std::size_t pos = text.size();
-  for (std::size_t n = 0; n < lines && pos > 0; ++n) pos = text.rfind('\n', pos - 1);
-  return pos == std::string::npos ? text : text.substr(pos);
-}
 
 // A request to attestd, which may still serve its bootstrap certificate: the
 // figures are what is checked here, not the TLS identity (the appliance test
@@ -83,13 +72,7 @@ bool wait_for_power_off(sim::Simulation& simulation, std::chrono::seconds limit)
 }
 
 TEST(EgressBudget, WarnsThenPowersOffAndStaysOffOnTheSameTpm) {
-  sim::SimulationOptions options;
-  options.image_dir = env_or_die("APPLIANCE_IMAGE_DIR");
-  options.source_dir = env_or_die("APPLIANCE_SOURCE_DIR");
-  if (const char* keep = std::getenv("APPLIANCE_E2E_WORK_DIR")) options.work_dir = keep;
-  options.http_port = 80;
-  options.https_port = 443;
-  options.attest_port = 8443;
+  sim::SimulationOptions options = e2e::simulation_options();
   options.keep_tpm_state = true;
   sim::Simulation simulation(options);
   simulation.metadata().set_instance_attribute("egress_cap_bytes", std::to_string(kCap));
@@ -107,7 +90,7 @@ TEST(EgressBudget, WarnsThenPowersOffAndStaysOffOnTheSameTpm) {
       },
       600s);
   ASSERT_TRUE(counting && simulation.qemu_running()) << status.dump() << "\n"
-                                                     << tail(simulation.serial_console());
+                                                     << e2e::tail(simulation.serial_console());
   std::cout << "before the download: " << status.dump() << std::endl;
   EXPECT_EQ(status["cap_bytes"], kCap);
   EXPECT_EQ(status["warn_percent"], common::json({50, 75}));
@@ -133,7 +116,7 @@ TEST(EgressBudget, WarnsThenPowersOffAndStaysOffOnTheSameTpm) {
     downloaded += download(simulation);
   }
   std::cout << "downloaded " << downloaded << " bytes" << std::endl;
-  ASSERT_TRUE(wait_for_power_off(simulation, 180s)) << tail(simulation.serial_console());
+  ASSERT_TRUE(wait_for_power_off(simulation, 180s)) << e2e::tail(simulation.serial_console());
   EXPECT_EQ(simulation.power_down(10s), 0) << "QEMU exits cleanly after an orderly power-off";
 
   const std::string first = simulation.serial_console();
@@ -144,11 +127,11 @@ TEST(EgressBudget, WarnsThenPowersOffAndStaysOffOnTheSameTpm) {
   const long capped = line_of(first, R"("severity":"ERROR"[^\n]*"event":"egress.cap_reached")");
   const long asked = line_of(first, R"("event":"control.poweroff")");
   const long stopped = line_of(first, R"(all services stopped|"event":"init.services_stopped")");
-  ASSERT_GE(warn50, 0) << tail(first);
-  ASSERT_GE(warn75, 0) << tail(first);
-  ASSERT_GE(capped, 0) << tail(first);
-  ASSERT_GE(asked, 0) << tail(first);
-  ASSERT_GE(stopped, 0) << tail(first);
+  ASSERT_GE(warn50, 0) << e2e::tail(first);
+  ASSERT_GE(warn75, 0) << e2e::tail(first);
+  ASSERT_GE(capped, 0) << e2e::tail(first);
+  ASSERT_GE(asked, 0) << e2e::tail(first);
+  ASSERT_GE(stopped, 0) << e2e::tail(first);
   EXPECT_LT(warn50, warn75);
   EXPECT_LT(warn75, capped);
   EXPECT_LT(capped, asked);
@@ -156,18 +139,18 @@ TEST(EgressBudget, WarnsThenPowersOffAndStaysOffOnTheSameTpm) {
 
   // 3. Booted again on the same vTPM, same month: resumed over the cap, off at once.
   simulation.boot();
-  ASSERT_TRUE(wait_for_power_off(simulation, 600s)) << tail(simulation.serial_console());
+  ASSERT_TRUE(wait_for_power_off(simulation, 600s)) << e2e::tail(simulation.serial_console());
   EXPECT_EQ(simulation.power_down(10s), 0);
   const std::string second = simulation.serial_console();
   std::smatch restored;
   ASSERT_TRUE(std::regex_search(
       second, restored,
       std::regex(R"("event":"egress.restored"[^\n]*"bytes":([0-9]+)[^\n]*"from_nv":true)")))
-      << tail(second);
+      << e2e::tail(second);
   EXPECT_GE(std::stoull(restored[1]), kCap);
   const long recapped = line_of(second, R"("severity":"ERROR"[^\n]*"event":"egress.cap_reached")");
   const long reasked = line_of(second, R"("event":"control.poweroff")");
-  ASSERT_GE(recapped, 0) << tail(second);
+  ASSERT_GE(recapped, 0) << e2e::tail(second);
   EXPECT_LT(static_cast<long>(restored.position(0)), recapped);
   EXPECT_LT(recapped, reasked);
   EXPECT_EQ(second.find("egress.threshold_reached"), std::string::npos)
