@@ -412,6 +412,17 @@ TEST(HttpServer, StopFinishesRequestsInFlightAndClosesIdleConnections) {
   EXPECT_FALSE(late.connected()) << "still accepting after stop";
 }
 
+// Runs `server` (listening on `port`) until one request has been answered,
+// then stops it and waits for run() to return.
+void serve_one_request_then_stop(Server& server, int port) {
+  std::thread runner([&] { server.run(); });
+  RawClient client(port);
+  client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(status_line(client.read_all(2s)), "HTTP/1.1 200 OK");
+  server.stop();
+  runner.join();
+}
+
 // Once run() has returned the port is free, while the Server object still
 // exists: every I/O thread's acceptor (each holds the listening socket) is
 // closed, so a responder made again, or a restarted daemon, binds it at once.
@@ -421,12 +432,7 @@ TEST(HttpServer, ThePortIsFreeOnceRunHasReturned) {
     options.io_threads = 4;
     Server server(test_router(), nullptr, options);
     const int port = *server.bind("127.0.0.1", 0);
-    std::thread runner([&] { server.run(); });
-    RawClient client(port);
-    client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-    EXPECT_EQ(status_line(client.read_all(2s)), "HTTP/1.1 200 OK");
-    server.stop();
-    runner.join();
+    serve_one_request_then_stop(server, port);
     auto again = common::bind_tcp_listener("127.0.0.1", port);
     ASSERT_TRUE(again) << "round " << round << ": " << again.error().message;
     close(*again);
@@ -439,12 +445,7 @@ TEST(HttpServer, AdoptsASocketBoundBeforeIt) {
   const int port = *common::local_port(*fd);
   Server server(test_router(), nullptr);
   ASSERT_TRUE(server.adopt(*fd));
-  std::thread runner([&] { server.run(); });
-  RawClient client(port);
-  client.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
-  EXPECT_EQ(status_line(client.read_all(2s)), "HTTP/1.1 200 OK");
-  server.stop();
-  runner.join();
+  serve_one_request_then_stop(server, port);
 }
 
 }  // namespace
